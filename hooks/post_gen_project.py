@@ -1,0 +1,108 @@
+"""Shape the generated tree for the chosen options, then print the next steps.
+
+The template holds ONE copy of every file, laid out as the monorepo:
+`apps/web`, `apps/api`, `packages/shared`. This hook drops what the answers
+exclude (the table below) and, for the standalone layout, lifts `apps/web` to
+the project root and the shared package into `src/shared`. It never touches the
+network and is idempotent: running it twice leaves the same tree (cruft re-runs
+hooks on every update).
+"""
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+# (option, value) -> paths to remove, written in monorepo terms before any move.
+REMOVE_WHEN = {
+    ("layout", "standalone"): ["package.json", "pnpm-workspace.yaml"],
+    ("package_manager", "npm"): ["pnpm-workspace.yaml"],
+    ("backend", "none"): ["apps/api"],
+    ("database", "none"): ["apps/api/migrations", "apps/api/src/repository/postgres.rs", "apps/api/tests/postgres.rs"],
+    ("use_redis", "no"): ["apps/web/src/server/plugins/redis.ts"],
+    ("use_i18n", "no"): ["apps/web/src/app/i18n", "apps/web/locales"],
+    ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts"],
+    ("ci", "none"): [".github/workflows"],
+    ("license", "Proprietary"): [],
+}
+
+# Standalone: the web app becomes the project root; the shared package becomes a folder of it.
+STANDALONE_MOVES = [("apps/web", "."), ("packages/shared/src", "src/shared")]
+STANDALONE_DROPS = ["apps", "packages"]
+
+
+def remove(root: Path, relative: str) -> None:
+    path = root / relative
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def remove_excluded(root: Path, answers: dict) -> None:
+    for (option, value), paths in REMOVE_WHEN.items():
+        if answers.get(option) == value:
+            for relative in paths:
+                remove(root, relative)
+
+
+def move_contents(source: Path, target: Path) -> None:
+    """Move every entry of `source` into `target`; refuse to overwrite anything."""
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(source.iterdir()):
+        destination = target / entry.name
+        if destination.exists():
+            raise SystemExit(f"post-generation: {destination} exists in the template twice")
+        shutil.move(str(entry), str(destination))
+
+
+def lift_web_app_to_root(root: Path) -> None:
+    for source, target in STANDALONE_MOVES:
+        if (root / source).is_dir():
+            move_contents(root / source, root / target)
+    for relative in STANDALONE_DROPS:
+        remove(root, relative)
+
+
+def remove_empty_dirs(root: Path) -> None:
+    for path in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        if not any(path.iterdir()):
+            path.rmdir()
+
+
+def next_steps(answers: dict) -> str:
+    pm = answers["package_manager"]
+    run = "npm run" if pm == "npm" else "pnpm"
+    monorepo = answers["layout"] == "monorepo"
+    rust = answers["backend"] == "rust"
+    lines = [
+        f"cd {answers['project_slug']}",
+        "git init",
+        f"{pm} install                # writes the lockfile: commit it, Docker and CI install from it",
+        "cp .env.example .env",
+    ]
+    services = [name for name, wanted in (("postgres", answers["database"] == "postgres"),
+                                          ("redis", answers["use_redis"] == "yes")) if wanted]
+    if services:
+        lines.append(f"docker compose up -d {' '.join(services)}")
+    if rust:
+        migrate = " -- migrate" if answers["database"] == "postgres" else ""
+        lines.append(f"cargo run --manifest-path apps/api/Cargo.toml{migrate}   # then run it again without 'migrate' to serve")
+    lines += [f"{run} dev", f"{run} test"]
+    config = "apps/web/fly.toml" if monorepo else "fly.toml"
+    lines.append(f"fly launch --no-deploy --copy-config --config {config}   # then see docs/DEPLOYMENT-GUIDE.md")
+    return "\n".join(f"  {line}" for line in lines)
+
+
+def main(answers: dict) -> int:
+    root = Path.cwd()
+    remove_excluded(root, answers)
+    if answers["layout"] == "standalone":
+        lift_web_app_to_root(root)
+    remove_empty_dirs(root)
+    print(f"\nGenerated {answers['project_slug']} ({answers['layout']}). Next steps:\n{next_steps(answers)}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(json.loads({{ cookiecutter | jsonify | tojson }})))
