@@ -5,6 +5,7 @@ one of these filters; each returns a complete, quoted literal, so a template
 writes `name = {{ cookiecutter.project_name|toml_str }}` with no quotes of its own.
 """
 
+import html
 import json
 import shlex
 
@@ -64,6 +65,11 @@ def one_line(value: str) -> str:
     return " ".join(str(value).split())
 
 
+def md_text(value: str) -> str:
+    """Prose for Markdown: one line, with HTML special characters escaped so no tag is rendered."""
+    return html.escape(one_line(value), quote=False)
+
+
 def crate_name(slug: str) -> str:
     """Cargo package names use `_` where the slug has `-`."""
     return str(slug).replace("-", "_")
@@ -81,5 +87,6 @@ class EscapeFilters(Extension):
             rust_str=rust_str,
             shell_quote=shell_quote,
             one_line=one_line,
+            md_text=md_text,
             crate_name=crate_name,
         )

@@ -1,12 +1,14 @@
 """Shared plumbing for the template's suite: baking, caches and fixture plugins."""
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 from cookiecutter.main import cookiecutter
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TEMPLATE_DIR))  # local_extensions, as cookiecutter loads it
 
 # One cache for every bake in a run (and across runs on the same machine):
 # npm/pnpm downloads and a single Cargo target dir, so each heavy build happens once.

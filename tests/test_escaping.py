@@ -1,0 +1,106 @@
+"""Hostile user text must land escaped in every file format and round-trip exactly."""
+
+import json
+import shlex
+import subprocess
+import tomllib
+
+import pytest
+import yaml
+
+import local_extensions as filters
+from conftest import FULL_MONOREPO, bake
+from generated import parse_errors, template_leftovers
+
+HOSTILE = [
+    "It's \"quoted\"",
+    "Back\\slash \\n \\u0041 \\",
+    "Tom & Jerry <script>alert(1)</script>",
+    "</script><!-- --><![CDATA[",
+    "$(touch /tmp/pwned) `id` ${HOME} ; rm -rf ~",
+    "Tab\there\tand there",
+    "Émoji 🚀 café naïve Ωmega 中文",
+    "Line\u2028separator\u2029paragraph",
+    "Hash # and: colon - dash [brackets] {braces} 'single' %percent",
+    "W" * 200,
+]
+IDS = ["quotes", "backslashes", "html", "script-close", "shell", "tabs", "unicode", "u2028", "yaml-syntax", "200-chars"]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=IDS)
+def test_json_filter_round_trips_and_cannot_close_a_script(text):
+    literal = filters.json_str(text)
+    assert json.loads(literal) == text
+    assert "<" not in literal and ">" not in literal and "\u2028" not in literal
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=IDS)
+def test_toml_filter_round_trips(text):
+    assert tomllib.loads(f"value = {filters.toml_str(text)}\n")["value"] == text
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=IDS)
+def test_yaml_filter_round_trips(text):
+    assert yaml.safe_load(f"value: {filters.yaml_str(text)}\n")["value"] == text
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=IDS)
+def test_shell_filter_round_trips_through_a_real_shell(text):
+    result = subprocess.run(["sh", "-c", f"printf %s {filters.shell_quote(text)}"], capture_output=True, timeout=10)
+    assert result.stdout.decode() == text
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=IDS)
+def test_one_line_and_markdown_filters_keep_text_on_one_line(text):
+    for escaped in (filters.one_line(text), filters.md_text(text)):
+        assert "\n" not in escaped and "\t" not in escaped and "\u2028" not in escaped
+    assert "<script>" not in filters.md_text(text)
+
+
+def test_rust_filter_round_trips_through_rustc(tmp_path):
+    lines = [f"    println!(\"{{}}\", {filters.rust_str(text)});" for text in HOSTILE]
+    source = tmp_path / "main.rs"
+    source.write_text("fn main() {\n" + "\n".join(lines) + "\n}\n", encoding="utf-8")
+    subprocess.run(["rustc", "--edition", "2021", "-o", str(tmp_path / "main"), str(source)], check=True,
+                   timeout=120, capture_output=True)
+    output = subprocess.run([str(tmp_path / "main")], capture_output=True, timeout=10).stdout.decode()
+    assert output.split("\n")[:-1] == HOSTILE
+
+
+def test_shell_quote_is_what_shlex_splits_back():
+    for text in HOSTILE:
+        assert shlex.split(filters.shell_quote(text)) == [text]
+
+
+@pytest.fixture(scope="module", params=list(zip(HOSTILE, IDS)), ids=IDS)
+def hostile_project(request, tmp_path_factory):
+    text, _ = request.param
+    root = bake(tmp_path_factory.mktemp("hostile"), project_name=text, description=text, author_name=text,
+                project_slug="hostile-app", **FULL_MONOREPO)
+    return text, root
+
+
+def test_hostile_bake_leaves_every_file_parseable(hostile_project):
+    text, root = hostile_project
+    assert parse_errors(root) == []
+    assert template_leftovers(root) == []
+
+
+def test_hostile_text_round_trips_in_package_json(hostile_project):
+    text, root = hostile_project
+    for manifest in ("package.json", "apps/web/package.json"):
+        assert json.loads((root / manifest).read_text(encoding="utf-8"))["description"] == text, manifest
+
+
+def test_hostile_text_round_trips_in_cargo_toml(hostile_project):
+    text, root = hostile_project
+    package = tomllib.loads((root / "apps/api/Cargo.toml").read_text(encoding="utf-8"))["package"]
+    assert package["description"] == text
+
+
+def test_hostile_text_never_lands_raw_in_markdown(hostile_project):
+    text, root = hostile_project
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert filters.md_text(text) in readme
+    if "<script>" in text:
+        assert "<script>" not in readme

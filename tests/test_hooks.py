@@ -1,0 +1,189 @@
+"""The pre-generation hook's rules, unit by unit, and their effect on a real bake."""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import TEMPLATE_DIR
+from hook_modules import default_answers, post_gen, pre_gen
+
+
+def problems_with(**changes):
+    answers = default_answers()
+    answers.update(changes)
+    return pre_gen.validate(answers)
+
+
+def test_default_answers_are_valid():
+    assert problems_with() == []
+
+
+@pytest.mark.parametrize("slug", ["a1", "my-app", "x" * 63, "app-2-web"])
+def test_valid_slugs_are_accepted(slug):
+    assert problems_with(project_slug=slug, fly_app_name=slug) == []
+
+
+@pytest.mark.parametrize("slug, rule", [
+    ("My-App", "lowercase"),
+    ("1app", "start with a lowercase letter"),
+    ("app-", "not ending in a dash"),
+    ("my_app", "lowercase letters, digits and dashes"),
+    ("my app", "lowercase letters, digits and dashes"),
+    ("a", "start with a lowercase letter"),
+    ("", "start with a lowercase letter"),
+    ("x" * 64, "at most 63 characters"),
+    ('a"b', "lowercase letters, digits and dashes"),
+])
+def test_invalid_slug_is_rejected_naming_option_rule_and_example(slug, rule):
+    problems = problems_with(project_slug=slug)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("project_slug: ")
+    assert rule in problems[0]
+    assert "for example: my-composable-app" in problems[0]
+
+
+def test_invalid_fly_app_names_are_rejected():
+    problems = problems_with(fly_app_name="Web_App")
+    assert [p.split(":")[0] for p in problems] == ["fly_app_name"]
+
+
+def test_api_app_name_is_checked_only_with_the_rust_backend():
+    assert problems_with(fly_api_app_name="BAD NAME") == []
+    problems = problems_with(layout="monorepo", backend="rust", fly_api_app_name="BAD NAME")
+    assert [p.split(":")[0] for p in problems] == ["fly_api_app_name"]
+
+
+def test_api_app_name_must_differ_from_web_app_name():
+    problems = problems_with(layout="monorepo", backend="rust", fly_api_app_name="my-composable-app")
+    assert problems == ["fly_api_app_name: must differ from fly_app_name (for example: my-composable-app-api)"]
+
+
+def test_api_app_name_derived_from_a_63_character_slug_is_too_long():
+    slug = "a" * 63
+    problems = problems_with(project_slug=slug, fly_app_name=slug, layout="monorepo", backend="rust",
+                             fly_api_app_name=slug + "-api")
+    assert len(problems) == 1 and problems[0].startswith("fly_api_app_name: must be at most 63")
+
+
+@pytest.mark.parametrize("email", ["you@example.com", "first.last+tag@mail.example.co.uk"])
+def test_valid_emails_are_accepted(email):
+    assert problems_with(author_email=email) == []
+
+
+@pytest.mark.parametrize("email", ["", "you", "you@", "@example.com", "you@example", "a b@example.com", "you@example."])
+def test_invalid_emails_are_rejected(email):
+    problems = problems_with(author_email=email)
+    assert len(problems) == 1 and problems[0].startswith("author_email: must be an email address")
+
+
+@pytest.mark.parametrize("region", sorted(pre_gen.FLY_REGIONS))
+def test_every_fly_region_is_accepted(region):
+    assert problems_with(fly_region=region) == []
+
+
+@pytest.mark.parametrize("region", ["SJC", "xyz", "", "us-east-1", "sea", "mia"])
+def test_unknown_or_retired_region_is_rejected_with_the_region_list(region):
+    problems = problems_with(fly_region=region)
+    assert len(problems) == 1
+    assert problems[0].startswith("fly_region: must be a Fly.io region code (ams arn")
+    assert problems[0].endswith("(for example: sjc)")
+
+
+@pytest.mark.parametrize("memory, ok", [("256mb", True), ("1gb", True), ("512", False), ("0mb", False), ("1 gb", False)])
+def test_vm_memory_needs_a_unit(memory, ok):
+    assert (problems_with(fly_vm_memory=memory) == []) is ok
+
+
+@pytest.mark.parametrize("machines, ok", [("0", True), ("3", True), ("-1", False), ("two", False), ("1.5", False)])
+def test_min_machines_running_is_a_whole_number(machines, ok):
+    assert (problems_with(min_machines_running=machines) == []) is ok
+
+
+@pytest.mark.parametrize("option", sorted(pre_gen.CHOICES))
+def test_unknown_choice_values_are_rejected(option):
+    problems = problems_with(**{option: "bogus"})
+    assert any(p.startswith(f"{option}: must be one of ") for p in problems), problems
+
+
+@pytest.mark.parametrize("changes, options", [
+    ({"backend": "rust"}, ("backend", "layout=monorepo")),
+    ({"database": "postgres"}, ("database", "backend=rust")),
+    ({"layout": "monorepo", "database": "postgres"}, ("database", "backend=rust")),
+    ({"ci": "none", "deploy_on_push": "yes"}, ("deploy_on_push", "ci=github-actions")),
+])
+def test_forbidden_combination_names_both_options_and_the_fix(changes, options):
+    option, fix = options
+    problems = problems_with(**changes)
+    assert any(p.startswith(f"{option}: ") and fix in p for p in problems), problems
+
+
+@pytest.mark.parametrize("changes", [
+    {"layout": "monorepo"},
+    {"layout": "monorepo", "backend": "rust"},
+    {"layout": "monorepo", "backend": "rust", "database": "postgres"},
+    {"ci": "none"},
+    {"deploy_on_push": "yes"},
+])
+def test_allowed_combinations_pass(changes):
+    assert problems_with(**changes) == []
+
+
+@pytest.mark.parametrize("name", ["", "   ", "line\nbreak", "bell\x07", "x" * 201])
+def test_bad_project_names_are_rejected(name):
+    problems = problems_with(project_name=name)
+    assert problems and all(p.startswith("project_name: ") for p in problems)
+
+
+def test_all_problems_are_reported_at_once():
+    problems = problems_with(project_slug="Bad Slug", author_email="nope", fly_region="xyz", ci="none",
+                             deploy_on_push="yes")
+    assert [p.split(":")[0] for p in problems] == [
+        "project_slug", "author_email", "fly_region", "deploy_on_push"]
+
+
+def run_cookiecutter(output_dir, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "cookiecutter", str(TEMPLATE_DIR), "--no-input", "-o", str(output_dir), *args],
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.mark.parametrize("args, message", [
+    (["project_slug=Bad Slug"], "project_slug: must start with a lowercase letter"),
+    (["fly_region=xyz"], "fly_region: must be a Fly.io region code"),
+    (["author_email=nope"], "author_email: must be an email address"),
+    (["node_version=18"], None),  # refused by cookiecutter itself: not one of the choices
+    (["backend=rust"], "backend: rust needs layout=monorepo"),
+    (["layout=monorepo", "database=postgres"], "database: postgres needs backend=rust"),
+    (["ci=none", "deploy_on_push=yes"], "deploy_on_push: yes needs ci=github-actions"),
+])
+def test_invalid_answer_is_rejected_before_anything_is_written(tmp_path, args, message):
+    result = run_cookiecutter(tmp_path, *args)
+    assert result.returncode != 0
+    if message:
+        assert message in result.stderr
+        assert "for example: " in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rejected_answers_leave_an_existing_project_untouched(tmp_path):
+    project = tmp_path / "my-composable-app"
+    project.mkdir()
+    (project / "notes.txt").write_text("keep me")
+    result = run_cookiecutter(tmp_path, "--overwrite-if-exists", "fly_region=nowhere")
+    assert result.returncode != 0 and "fly_region:" in result.stderr
+    assert [p.name for p in project.iterdir()] == ["notes.txt"]
+    assert (project / "notes.txt").read_text() == "keep me"
+
+
+def test_post_hook_next_steps_name_the_chosen_tools():
+    answers = default_answers() | {"layout": "monorepo", "backend": "rust", "database": "postgres",
+                                   "use_redis": "yes", "package_manager": "npm"}
+    steps = post_gen.next_steps(answers)
+    assert "npm install" in steps and "pnpm" not in steps
+    assert "docker compose up -d postgres redis" in steps
+    assert "-- migrate" in steps
+    assert "--config apps/web/fly.toml" in steps
+    standalone = post_gen.next_steps(default_answers())
+    assert "pnpm install" in standalone and "cargo" not in standalone and "docker compose" not in standalone
