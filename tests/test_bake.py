@@ -141,3 +141,19 @@ def test_replay_regenerates_the_same_project(tmp_path):
     one, two = tmp_path / "first/my-composable-app", tmp_path / "second/my-composable-app"
     assert (two / "packages/shared").is_dir()
     assert tree_digest(one) == tree_digest(two)
+
+
+@pytest.mark.parametrize("name, slug", [
+    ("3D Printer Shop", "app-3d-printer-shop"),
+    ("🚀", "app"),
+    ("Émoji Café 中文", "emoji-cafe-zhong-wen"),
+    ("W" * 200, "w" * 63),
+    ("--Weird--", "weird"),
+])
+def test_derived_names_are_valid_for_awkward_project_names(tmp_path, name, slug):
+    root = bake(tmp_path, project_name=name, layout="monorepo", backend="rust")
+    assert root.name == slug
+    fly_api = (root / "apps/api/fly.toml")
+    if fly_api.exists():  # the API's app name, derived from the slug, still fits in 63 characters
+        import tomllib
+        assert len(tomllib.loads(fly_api.read_text())["app"]) <= 63
