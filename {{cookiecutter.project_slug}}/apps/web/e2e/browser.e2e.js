@@ -1,0 +1,159 @@
+// End-to-end check in a real browser: server rendering, hydration, a client interaction,
+// and inert hostile content. Runs the built server (`build` first) against a fake backend
+// whose post titles try to break out of the page.
+//
+//   CHROMIUM_PATH       browser to drive (default: the first of the usual system paths)
+//   E2E_BACKEND_URL     use this backend instead of the built-in fake one
+//   E2E_REQUIRE_BROWSER fail instead of skipping when no browser is found
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { chromium } from 'playwright-core';
+
+export const HOSTILE_POSTS = [
+  { id: 1, title: '</script><script>window.__pwned = 1</script>', body: 'closes the state element' },
+  { id: 2, title: '<!-- <script>window.__pwned = 2</script>', body: 'opens a comment' },
+  { id: 3, title: 'line\u2028separator\u2029 & "quotes" \'single\'', body: '<img src=x onerror="window.__pwned = 3">' },
+  { id: 4, title: 'A calm title', body: 'plain text' },
+];
+
+const BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+
+function findBrowser() {
+  const candidates = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : BROWSERS;
+  return candidates.find((path) => existsSync(path)) ?? null;
+}
+
+function startFakeBackend() {
+  const server = createServer((request, response) => {
+    const send = (status, body) => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
+    if (request.url === '/health') return send(200, { status: 'ok' });
+    if (request.url === '/api/posts') return send(200, HOSTILE_POSTS);
+    const match = /^\/api\/posts\/(\d+)$/.exec(request.url ?? '');
+    const post = match && HOSTILE_POSTS.find((p) => p.id === Number(match[1]));
+    return post ? send(200, post) : send(404, { error: 'not found' });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function freePort() {
+  const server = createServer();
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+      server.close(() => resolve(port));
+    }),
+  );
+}
+
+async function waitForServer(url, child) {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`server did not answer at ${url}`);
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(`FAILED: ${message}`);
+  console.log(`ok - ${message}`);
+}
+
+async function main() {
+  const executablePath = findBrowser();
+  if (!executablePath) {
+    const message = 'no Chromium found (install one or set CHROMIUM_PATH)';
+    if (process.env.E2E_REQUIRE_BROWSER) throw new Error(message);
+    console.log(`SKIPPED: ${message}`);
+    return;
+  }
+  if (!existsSync('dist/server/index.js')) throw new Error('no build found: run the build script first');
+
+  const fakeBackend = process.env.E2E_BACKEND_URL ? null : await startFakeBackend();
+  const backendUrl =
+    process.env.E2E_BACKEND_URL ?? `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (fakeBackend?.address()).port}`;
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const server = spawn(process.execPath, ['dist/server/index.js'], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      COMPOSABLE_RUST_BACKEND_URL: backendUrl,
+      SESSION_SECRET: process.env.SESSION_SECRET ?? 'e2e-only-secret-0123456789abcdef0123',
+      RATE_LIMIT_MAX: '10000',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  let browser;
+  try {
+    await waitForServer(`${origin}/health`, server);
+    // Playwright gives every launch a fresh temporary profile.
+    browser = await chromium.launch({
+      executablePath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    const page = await browser.newPage();
+    const problems = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('dialog', (dialog) => {
+      problems.push(`dialog opened: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+
+    const response = await page.goto(`${origin}/`);
+    check(response?.status() === 200, 'the list page answers 200');
+    await page.waitForSelector('[data-hydrated="true"]', { timeout: 10_000 });
+    check(true, 'the page hydrates');
+
+    const titles = await page.locator('ul.posts li a').allTextContents();
+    const expected = (await (await fetch(`${backendUrl}/api/posts`)).json()).map((post) => post.title);
+    check(JSON.stringify(titles) === JSON.stringify(expected), 'every title is shown as literal text');
+    check((await page.evaluate(() => document.scripts.length)) === 2, 'no script element other than the entry and the state');
+    check((await page.evaluate(() => window.__pwned)) === undefined, 'no injected script ran');
+    const state = await page.evaluate(() => JSON.parse(document.getElementById('app-state')?.textContent ?? 'null'));
+    check(JSON.stringify(state.posts.map((post) => post.title)) === JSON.stringify(expected), 'the embedded state parses back to the same titles');
+
+    const needle = expected.at(-1).slice(0, 6);
+    await page.fill('input[name="filter"]', needle);
+    await page.waitForFunction((n) => document.querySelectorAll('ul.posts li').length === n,
+      expected.filter((t) => t.toLowerCase().includes(needle.toLowerCase())).length, { timeout: 5000 });
+    check(true, 'typing in the filter narrows the list through the reducer');
+
+    await page.fill('input[name="filter"]', '');
+    await page.click('button:has-text("Refresh"), button:has-text("Actualiser")');
+    await page.waitForFunction(() => !document.querySelector('button[disabled]'), undefined, { timeout: 5000 });
+    check((await page.locator('ul.posts li').count()) === expected.length, 'refresh reloads the list through an effect');
+
+    await page.goto(`${origin}/posts/${state.posts[0].id}`);
+    await page.waitForSelector('[data-hydrated="true"]', { timeout: 10_000 });
+    check((await page.locator('article h1').textContent()) === expected[0], 'the detail page renders and hydrates');
+    check((await page.evaluate(() => window.__pwned)) === undefined, 'no injected script ran on the detail page');
+
+    check(problems.length === 0, `no page errors, dialogs or console errors${problems.length ? `: ${problems.join('; ')}` : ''}`);
+  } finally {
+    await browser?.close();
+    server.kill('SIGTERM');
+    fakeBackend?.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

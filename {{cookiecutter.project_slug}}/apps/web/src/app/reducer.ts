@@ -1,0 +1,41 @@
+import type { Post } from '@repo/shared';
+import { Effect, type Reducer } from './composable.js';
+import { refreshPosts } from './effects.js';
+import type { AppState } from './state.js';
+
+export type AppAction =
+  | { type: 'hydrated' }
+  | { type: 'filterChanged'; filter: string }
+  | { type: 'refreshRequested' }
+  | { type: 'postsLoaded'; posts: Post[] }
+  | { type: 'postLoaded'; post: Post | null }
+  | { type: 'loadFailed' };
+
+/** Where the reducer's effects get their data; the server and the browser each pass their own. */
+export interface PostsApi {
+  listPosts(): Promise<Post[]>;
+}
+
+export interface AppDependencies {
+  api: PostsApi;
+}
+
+export const appReducer: Reducer<AppState, AppAction, AppDependencies> = (state, action, deps) => {
+  switch (action.type) {
+    case 'hydrated':
+      return [{ ...state, hydrated: true }, Effect.none()];
+    case 'filterChanged':
+      return [{ ...state, filter: action.filter }, Effect.none()];
+    case 'refreshRequested':
+      if (state.status === 'loading') return [state, Effect.none()];
+      return [{ ...state, status: 'loading' }, refreshPosts(deps.api)];
+    case 'postsLoaded':
+      return [{ ...state, posts: action.posts, status: 'idle' }, Effect.none()];
+    case 'postLoaded':
+      return action.post
+        ? [{ ...state, post: action.post, status: 'idle' }, Effect.none()]
+        : [{ ...state, post: null, route: { name: 'notFound' }, status: 'idle' }, Effect.none()];
+    case 'loadFailed':
+      return [{ ...state, status: 'failed' }, Effect.none()];
+  }
+};

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createBackendClient, type BackendClient } from './backend.js';
+import type { Config } from './config.js';
+import { registerErrorHandlers } from './errors.js';
+import { loggerOptions } from './logger.js';
+import compress from './plugins/compress.js';
+import helmet from './plugins/helmet.js';
+import rateLimit from './plugins/rate-limit.js';
+{%- if cookiecutter.use_redis == "yes" %}
+import redis from './plugins/redis.js';
+{%- endif %}
+{%- if cookiecutter.use_sentry == "yes" %}
+import sentry from './plugins/sentry.js';
+{%- endif %}
+import staticAssets from './plugins/static.js';
+import { loadClientAssets } from './render/assets.js';
+import apiRoutes from './routes/api.js';
+import healthRoutes from './routes/health.js';
+import pageRoutes from './routes/pages.js';
+
+/** Fly's proxy keeps idle connections for 60 s: stay open longer so it never reuses a closed one. */
+const KEEP_ALIVE_TIMEOUT_MS = 75_000;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export interface AppOverrides {
+  /** Replace the backend client (tests). */
+  backend?: BackendClient;
+  /** Folder of the client build; defaults to dist/client next to the server bundle. */
+  clientDir?: string;
+}
+
+/** The whole server, ready to `listen()` or `inject()`. Registration order is the request order. */
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config),
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    // Keep the id Fly (or an upstream proxy) gave the request so logs line up across hops.
+    genReqId: (request) => {
+      const upstream = request.headers['fly-request-id'] ?? request.headers['x-request-id'];
+      return typeof upstream === 'string' && REQUEST_ID.test(upstream) ? upstream : randomUUID();
+    },
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const backend = overrides.backend ?? createBackendClient({ baseUrl: config.backendUrl, timeoutMs: config.backendTimeoutMs });
+  const clientDir = overrides.clientDir ?? new URL('../client/', import.meta.url).pathname;
+  const assets = await loadClientAssets(clientDir);
+{%- if cookiecutter.use_sentry == "yes" %}
+
+  await app.register(sentry, { config });
+{%- endif %}
+  await app.register(helmet, { config });
+{%- if cookiecutter.use_redis == "yes" %}
+  await app.register(redis, { config });
+{%- endif %}
+  await app.register(rateLimit, { config });
+  await app.register(compress);
+  await app.register(staticAssets, { root: assets.dir });
+  registerErrorHandlers(app, { assets, backend });
+
+  await app.register(healthRoutes, { backend });
+  await app.register(apiRoutes, { backend });
+  await app.register(pageRoutes, { backend, assets });
+  return app;
+}

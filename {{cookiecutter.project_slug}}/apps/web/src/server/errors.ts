@@ -1,0 +1,36 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { BackendClient } from './backend.js';
+import type { ClientAssets } from './render/assets.js';
+import { sendPage } from './render/page.js';
+import { initialState } from '../app/state.js';
+import { createAppStore } from '../app/store.js';
+
+function wantsHtml(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').includes('text/html');
+}
+
+interface Options {
+  assets: ClientAssets;
+  backend: BackendClient;
+}
+
+/** One error handler and one not-found handler for the whole app. */
+export function registerErrorHandlers(app: FastifyInstance, { assets, backend }: Options): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      // Never send the message of a server error: it may hold internals.
+      return reply.code(status).send({ error: 'Internal Server Error', requestId: request.id });
+    }
+    request.log.info({ err: error }, 'request rejected');
+    return reply.code(status).send({ error: error.message });
+  });
+
+  // Rate limited like the routes, so probing for URLs costs the same as using them.
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request: FastifyRequest, reply: FastifyReply) => {
+    if (!wantsHtml(request)) return reply.code(404).send({ error: 'Not Found' });
+    const state = initialState({ name: 'notFound' }, { url: request.url, acceptLanguage: request.headers['accept-language'] ?? '' });
+    return sendPage(reply.code(404), createAppStore(state, { api: backend }), assets);
+  });
+}

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+
+/** Sends 5xx errors to Sentry when SENTRY_DSN is set; does nothing (and loads nothing) otherwise. */
+async function sentry(app: FastifyInstance, { config }: { config: Config }) {
+  if (!config.sentryDsn) return;
+  const Sentry = await import('@sentry/node');
+  Sentry.init({
+    dsn: config.sentryDsn,
+    environment: config.production ? 'production' : 'development',
+    tracesSampleRate: 0,
+    // The server is one bundle: no module hooks to install.
+    skipOpenTelemetrySetup: true,
+  });
+  app.addHook('onError', async (request, _reply, error) => {
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) Sentry.captureException(error, { tags: { requestId: request.id } });
+  });
+  app.addHook('onClose', async () => {
+    await Sentry.close(2000);
+  });
+}
+
+export default fp(sentry, { name: 'sentry' });

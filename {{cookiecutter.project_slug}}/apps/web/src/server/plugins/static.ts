@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+const ONE_YEAR_MS = 31_536_000_000;
+
+/**
+ * /assets/* from the client build: the `.br`/`.gz` written by the build are sent when the
+ * browser accepts them, and hashed names are cached for a year (`immutable`).
+ */
+async function staticAssets(app: FastifyInstance, { root }: { root: string }) {
+  const assetsDir = join(root, 'assets');
+  if (!existsSync(assetsDir)) {
+    app.log.warn({ assetsDir }, 'no client build found: run the build first; pages will not hydrate');
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root: assetsDir,
+    prefix: '/assets/',
+    preCompressed: true,
+    wildcard: false,
+    index: false,
+    // Every file here has a content hash in its name: a changed file is a new URL.
+    maxAge: ONE_YEAR_MS,
+    immutable: true,
+  });
+}
+
+export default fp(staticAssets, { name: 'static' });

@@ -1,0 +1,54 @@
+// Where the page is built, and where everything that goes into it is escaped.
+
+/** Element id of the state the browser hydrates from. */
+export const STATE_ELEMENT_ID = 'app-state';
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text or attribute value for HTML. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+}
+
+/**
+ * JSON that is safe inside `<script type="application/json">`: `<`, `>` and `&` become
+ * \u escapes, so no string in the state can close the element (`</script>`) or open a
+ * comment (`<!--`); U+2028/U+2029 too, for parsers that still treat them as line ends.
+ * JSON.parse gives back exactly the original strings.
+ */
+export function serializeState(state: unknown): string {
+  const json = JSON.stringify(state);
+  if (json === undefined) throw new TypeError('state is not serializable');
+  return json.replace(/[<>&\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export interface DocumentParts {
+  lang: string;
+  title: string;
+  /** Component HTML from svelte/server, already escaped by Svelte. */
+  head: string;
+  body: string;
+  state: unknown;
+  script: string;
+  styles: string[];
+}
+
+export function renderDocument(parts: DocumentParts): string {
+  const styles = parts.styles.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join('');
+  return `<!doctype html>
+<html lang="${escapeHtml(parts.lang)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(parts.title)}</title>
+<link rel="icon" href="data:,">
+${styles}<script type="module" src="${escapeHtml(parts.script)}"></script>
+${parts.head}
+</head>
+<body>
+<div id="app">${parts.body}</div>
+<script id="${STATE_ELEMENT_ID}" type="application/json">${serializeState(parts.state)}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,37 @@
+import type { FastifyReply } from 'fastify';
+import { render } from 'svelte/server';
+import App from '../../app/App.svelte';
+import { SITE_NAME } from '../../app/site.js';
+import type { AppState } from '../../app/state.js';
+import type { AppStore } from '../../app/store.js';
+import { pageLocale, text } from '../../app/text.js';
+import type { ClientAssets } from './assets.js';
+import { renderDocument } from './document.js';
+
+function pageTitle(state: AppState): string {
+  if (state.route.name === 'post' && state.post) return `${state.post.title} · ${SITE_NAME}`;
+  if (state.route.name === 'notFound') return `${text(state, 'notFoundTitle')} · ${SITE_NAME}`;
+  return SITE_NAME;
+}
+
+/** Server-render the app for this store's state and embed that state for hydration. */
+export function renderPage(store: AppStore, assets: ClientAssets): string {
+  const { head, body } = render(App, { props: { store } });
+  const state = store.state;
+  return renderDocument({
+    lang: pageLocale(state),
+    title: pageTitle(state),
+    head,
+    body,
+    state,
+    script: assets.script,
+    styles: assets.styles,
+  });
+}
+
+export function sendPage(reply: FastifyReply, store: AppStore, assets: ClientAssets): FastifyReply {
+  return reply
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(renderPage(store, assets));
+}

@@ -1,0 +1,43 @@
+import { fileURLToPath } from 'node:url';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig } from 'vitest/config';
+import { composableCoreEntries } from './build/composable-core.js';
+import { precompress } from './build/precompress.js';
+
+// Two builds from one config:
+//   vite build                           -> dist/client  (hashed assets, manifest, .br/.gz)
+//   vite build --ssr src/server/index.ts -> dist/server/index.js (one file, no node_modules at run time)
+export default defineConfig(({ isSsrBuild }) => ({
+  plugins: [svelte(), precompress()],
+  resolve: {
+    alias: [
+{%- if cookiecutter.layout == "standalone" %}
+      { find: /^@repo\/shared$/, replacement: fileURLToPath(new URL('./src/shared/index.ts', import.meta.url)) },
+{%- endif %}
+      ...composableCoreEntries(),
+    ],
+  },
+  build: isSsrBuild
+    ? {
+        outDir: 'dist/server',
+        target: 'node20',
+        emptyOutDir: true,
+        rollupOptions: { output: { entryFileNames: 'index.js', codeSplitting: false } },
+      }
+    : {
+        outDir: 'dist/client',
+        manifest: true,
+        emptyOutDir: true,
+        rollupOptions: { input: fileURLToPath(new URL('./src/client/main.ts', import.meta.url)) },
+      },
+  ssr: {
+    // Bundle every dependency into dist/server/index.js: the runtime image copies dist/ only.
+    noExternal: true,
+  },
+  test: {
+    include: ['src/**/*.test.ts'],
+    environment: 'node',
+    // The store is a `.svelte.js` module (runes): it must go through the Svelte plugin.
+    server: { deps: { inline: ['@composable-svelte/core'] } },
+  },
+}));
