@@ -1,0 +1,353 @@
+//! The whole configuration, read from the environment once at start and validated.
+//!
+//! | variable | default | meaning |
+//! | --- | --- | --- |
+//! | `HOST` | `0.0.0.0` | IP address to listen on (`::` for IPv6, e.g. Fly's private network) |
+//! | `PORT` | `8080` | TCP port |
+//! | `CORS_ALLOWED_ORIGINS` | empty | comma-separated origins allowed to call the API from a browser, or `*` |
+//! | `REQUEST_TIMEOUT_SECS` | `10` | a request still running after this is answered with 408 |
+//! | `REQUEST_BODY_LIMIT_BYTES` | `65536` | larger bodies are refused with 413 |
+//! | `RUST_LOG` | `info` | log filter (`tracing_subscriber::EnvFilter` syntax) |
+//! | `DATABASE_URL` | required | `postgres://user:password@host:5432/database` (feature `postgres`) |
+//! | `DATABASE_MAX_CONNECTIONS` | `5` | pool size per instance (feature `postgres`) |
+//! | `DATABASE_ACQUIRE_TIMEOUT_SECS` | `3` | how long a request waits for a connection (feature `postgres`) |
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
+use std::time::Duration;
+
+use axum::http::HeaderValue;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub http: HttpConfig,
+    pub log_filter: String,
+    #[cfg(feature = "postgres")]
+    pub database: DatabaseConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub cors_allowed_origins: CorsOrigins,
+    pub request_timeout: Duration,
+    pub request_body_limit: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    Any,
+    List(Vec<HeaderValue>),
+}
+
+#[cfg(feature = "postgres")]
+#[derive(Clone)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+// The URL holds the password: keep it out of logs and panics.
+#[cfg(feature = "postgres")]
+impl fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &"<redacted>")
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .finish()
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            cors_allowed_origins: CorsOrigins::List(Vec::new()),
+            request_timeout: Duration::from_secs(10),
+            request_body_limit: 64 * 1024,
+        }
+    }
+}
+
+/// A bad or missing variable; its `Display` is the one line printed before exiting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    /// The offending value, or `None` when it is missing or must not be printed.
+    pub value: Option<String>,
+    pub expected: &'static str,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.value {
+            Some(value) => write!(
+                f,
+                "invalid {}={value:?}: expected {}",
+                self.variable, self.expected
+            ),
+            None => write!(f, "invalid {}: expected {}", self.variable, self.expected),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads every variable through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let defaults = HttpConfig::default();
+
+        let host: IpAddr = parse(var("HOST"), "HOST", "an IP address such as 0.0.0.0 or ::")?
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let port = match parse::<u16>(var("PORT"), "PORT", "a port number from 1 to 65535")? {
+            None => 8080,
+            Some(0) => {
+                return Err(invalid(
+                    "PORT",
+                    var("PORT"),
+                    "a port number from 1 to 65535",
+                ));
+            }
+            Some(port) => port,
+        };
+
+        let http = HttpConfig {
+            cors_allowed_origins: cors_origins(var("CORS_ALLOWED_ORIGINS"))?,
+            request_timeout: seconds(var("REQUEST_TIMEOUT_SECS"), "REQUEST_TIMEOUT_SECS")?
+                .unwrap_or(defaults.request_timeout),
+            request_body_limit: positive(
+                var("REQUEST_BODY_LIMIT_BYTES"),
+                "REQUEST_BODY_LIMIT_BYTES",
+                "a positive number of bytes",
+            )?
+            .unwrap_or(defaults.request_body_limit),
+        };
+
+        let log_filter = var("RUST_LOG").unwrap_or_else(|| "info".to_owned());
+        if EnvFilter::try_new(&log_filter).is_err() {
+            return Err(invalid(
+                "RUST_LOG",
+                Some(log_filter),
+                "a filter such as info or api=debug,info",
+            ));
+        }
+
+        Ok(Self {
+            listen: SocketAddr::new(host, port),
+            http,
+            log_filter,
+            #[cfg(feature = "postgres")]
+            database: DatabaseConfig::from_vars(&var)?,
+        })
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl DatabaseConfig {
+    fn from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let url = var("DATABASE_URL")
+            .filter(|url| url.starts_with("postgres://") || url.starts_with("postgresql://"))
+            .ok_or(ConfigError {
+                variable: "DATABASE_URL",
+                value: None,
+                expected: "a URL such as postgres://user:password@host:5432/database",
+            })?;
+        Ok(Self {
+            url,
+            max_connections: positive(
+                var("DATABASE_MAX_CONNECTIONS"),
+                "DATABASE_MAX_CONNECTIONS",
+                "a positive number of connections",
+            )?
+            .unwrap_or(5),
+            acquire_timeout: seconds(
+                var("DATABASE_ACQUIRE_TIMEOUT_SECS"),
+                "DATABASE_ACQUIRE_TIMEOUT_SECS",
+            )?
+            .unwrap_or(Duration::from_secs(3)),
+        })
+    }
+}
+
+fn invalid(variable: &'static str, value: Option<String>, expected: &'static str) -> ConfigError {
+    ConfigError {
+        variable,
+        value,
+        expected,
+    }
+}
+
+fn parse<T: FromStr>(
+    value: Option<String>,
+    variable: &'static str,
+    expected: &'static str,
+) -> Result<Option<T>, ConfigError> {
+    value
+        .map(|raw| {
+            raw.trim()
+                .parse::<T>()
+                .map_err(|_| invalid(variable, Some(raw), expected))
+        })
+        .transpose()
+}
+
+fn positive<T: FromStr + PartialOrd + Default>(
+    value: Option<String>,
+    variable: &'static str,
+    expected: &'static str,
+) -> Result<Option<T>, ConfigError> {
+    match parse::<T>(value.clone(), variable, expected)? {
+        Some(number) if number <= T::default() => Err(invalid(variable, value, expected)),
+        number => Ok(number),
+    }
+}
+
+fn seconds(value: Option<String>, variable: &'static str) -> Result<Option<Duration>, ConfigError> {
+    Ok(
+        positive::<u64>(value, variable, "a positive whole number of seconds")?
+            .map(Duration::from_secs),
+    )
+}
+
+fn cors_origins(value: Option<String>) -> Result<CorsOrigins, ConfigError> {
+    const EXPECTED: &str =
+        "* or comma-separated origins such as https://example.com,http://localhost:3000";
+    let Some(raw) = value else {
+        return Ok(CorsOrigins::List(Vec::new()));
+    };
+    if raw.trim() == "*" {
+        return Ok(CorsOrigins::Any);
+    }
+    raw.split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let valid = is_origin(origin);
+            valid
+                .then(|| HeaderValue::from_str(origin).ok())
+                .flatten()
+                .ok_or_else(|| invalid("CORS_ALLOWED_ORIGINS", Some(raw.clone()), EXPECTED))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(CorsOrigins::List)
+}
+
+/// `scheme://host[:port]` with no path: the form browsers send in the Origin header.
+fn is_origin(origin: &str) -> bool {
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', ' '])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        if cfg!(feature = "postgres") {
+            map.entry("DATABASE_URL".to_owned())
+                .or_insert_with(|| "postgres://app:secret@localhost:5432/app".to_owned());
+        }
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_listen_on_all_interfaces_port_8080() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.listen, "0.0.0.0:8080".parse().unwrap());
+        assert_eq!(config.http.request_timeout, Duration::from_secs(10));
+        assert_eq!(
+            config.http.cors_allowed_origins,
+            CorsOrigins::List(Vec::new())
+        );
+        assert_eq!(config.log_filter, "info");
+    }
+
+    #[test]
+    fn ipv6_host_and_port_are_read() {
+        let config = config(&[("HOST", "::"), ("PORT", "9000")]).unwrap();
+        assert_eq!(config.listen, "[::]:9000".parse().unwrap());
+    }
+
+    #[test]
+    fn bad_values_are_one_line_errors_naming_the_variable() {
+        for (name, value) in [
+            ("PORT", "eighty"),
+            ("PORT", "0"),
+            ("PORT", "70000"),
+            ("HOST", "localhost"),
+            ("REQUEST_TIMEOUT_SECS", "0"),
+            ("REQUEST_BODY_LIMIT_BYTES", "-1"),
+            ("CORS_ALLOWED_ORIGINS", "example.com"),
+            ("CORS_ALLOWED_ORIGINS", "https://example.com/path"),
+            ("RUST_LOG", "info,[broken"),
+        ] {
+            let error = config(&[(name, value)]).unwrap_err();
+            assert_eq!(error.variable, name);
+            let line = error.to_string();
+            assert!(line.starts_with(&format!("invalid {name}=")), "{line}");
+            assert!(!line.contains('\n'), "{line}");
+        }
+    }
+
+    #[test]
+    fn cors_origins_are_a_trimmed_list_or_any() {
+        let config = config(&[(
+            "CORS_ALLOWED_ORIGINS",
+            " https://a.example , http://localhost:3000 ",
+        )])
+        .unwrap();
+        assert_eq!(
+            config.http.cors_allowed_origins,
+            CorsOrigins::List(vec![
+                HeaderValue::from_static("https://a.example"),
+                HeaderValue::from_static("http://localhost:3000"),
+            ])
+        );
+        let any = super::cors_origins(Some("*".to_owned())).unwrap();
+        assert_eq!(any, CorsOrigins::Any);
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn database_url_is_required_and_never_echoed() {
+        let error = Config::from_lookup(|name| {
+            (name == "DATABASE_URL").then(|| "mysql://user:hunter2@db/app".to_owned())
+        })
+        .unwrap_err();
+        assert_eq!(error.variable, "DATABASE_URL");
+        assert!(!error.to_string().contains("hunter2"));
+
+        let missing = Config::from_lookup(|_| None).unwrap_err();
+        assert_eq!(missing.variable, "DATABASE_URL");
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn pool_settings_are_read() {
+        let config = config(&[
+            ("DATABASE_MAX_CONNECTIONS", "12"),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "1"),
+        ])
+        .unwrap();
+        assert_eq!(config.database.max_connections, 12);
+        assert_eq!(config.database.acquire_timeout, Duration::from_secs(1));
+        assert!(!format!("{:?}", config.database).contains("secret"));
+    }
+}

@@ -1,0 +1,67 @@
+//! The one error type of the HTTP layer, and the JSON every error response has.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::posts::FieldError;
+
+#[derive(Debug)]
+pub enum ApiError {
+    NotFound(&'static str),
+    /// The body was well-formed but some fields were refused.
+    Validation(Vec<FieldError>),
+    /// The body could not be read as the expected JSON.
+    MalformedBody(JsonRejection),
+    /// A dependency failed; the cause is logged here and never sent to the client.
+    Unavailable(String),
+}
+
+/// `{"error": "...", "fields": {"title": "is required"}}`; `fields` only for validation errors.
+#[derive(Serialize)]
+struct ErrorBody {
+    error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<BTreeMap<&'static str, String>>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, error, fields) = match self {
+            Self::NotFound(what) => (StatusCode::NOT_FOUND, what.to_owned(), None),
+            Self::Validation(errors) => (
+                StatusCode::BAD_REQUEST,
+                "validation failed".to_owned(),
+                Some(errors.into_iter().map(|e| (e.field, e.message)).collect()),
+            ),
+            Self::MalformedBody(rejection) => {
+                // 413 and 415 keep their meaning; every unreadable body is otherwise a 400.
+                let status = match rejection.status() {
+                    status @ (StatusCode::PAYLOAD_TOO_LARGE
+                    | StatusCode::UNSUPPORTED_MEDIA_TYPE) => status,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                (status, rejection.body_text(), None)
+            }
+            Self::Unavailable(cause) => {
+                tracing::error!(%cause, "request failed on a dependency");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "service temporarily unavailable".to_owned(),
+                    None,
+                )
+            }
+        };
+        (status, Json(ErrorBody { error, fields })).into_response()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        Self::MalformedBody(rejection)
+    }
+}

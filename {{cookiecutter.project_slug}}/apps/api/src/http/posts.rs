@@ -1,0 +1,59 @@
+//! Posts over HTTP. Handlers only translate: request -> action, final state -> response.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use super::{ApiError, AppState};
+use crate::posts::{PostDraft, PostsAction, PostsOutcome, PostsState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/posts", get(list).post(create))
+        .route("/api/posts/{id}", get(detail))
+}
+
+async fn list(State(app): State<AppState>) -> Response {
+    respond(&app, PostsAction::ListRequested).await
+}
+
+async fn detail(State(app): State<AppState>, Path(id): Path<String>) -> Response {
+    respond(&app, PostsAction::DetailRequested { id }).await
+}
+
+async fn create(
+    State(app): State<AppState>,
+    draft: Result<Json<PostDraft>, JsonRejection>,
+) -> Response {
+    match draft {
+        Ok(Json(draft)) => respond(&app, PostsAction::CreateRequested(draft)).await,
+        Err(rejection) => ApiError::from(rejection).into_response(),
+    }
+}
+
+async fn respond(app: &AppState, action: PostsAction) -> Response {
+    let state = app.posts.send(PostsState::default(), action).await;
+    match state.outcome {
+        Some(PostsOutcome::Listed(posts)) => Json(posts).into_response(),
+        Some(PostsOutcome::Found(post)) => Json(post).into_response(),
+        Some(PostsOutcome::Created(post)) => {
+            let location = format!("/api/posts/{}", post.id);
+            (
+                StatusCode::CREATED,
+                [(header::LOCATION, location)],
+                Json(post),
+            )
+                .into_response()
+        }
+        Some(PostsOutcome::NotFound) => ApiError::NotFound("post not found").into_response(),
+        Some(PostsOutcome::Invalid(errors)) => ApiError::Validation(errors).into_response(),
+        Some(PostsOutcome::Unavailable(error)) => {
+            ApiError::Unavailable(error.to_string()).into_response()
+        }
+        None => ApiError::Unavailable("the posts reducer settled on no outcome".to_owned())
+            .into_response(),
+    }
+}

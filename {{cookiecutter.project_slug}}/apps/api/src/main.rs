@@ -1,0 +1,107 @@
+//! `api` serves the HTTP API; `api migrate` applies the database migrations and exits
+//! (Fly's release_command runs it before each deploy).
+
+use std::error::Error;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use api::config::Config;
+use api::http::{self, AppState};
+use api::{server, telemetry};
+
+enum Command {
+    Serve,
+    #[cfg(feature = "postgres")]
+    Migrate,
+}
+
+const USAGE: &str = if cfg!(feature = "postgres") {
+    "usage: api [serve | migrate]"
+} else {
+    "usage: api [serve]"
+};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let command = match parse_command(std::env::args().skip(1)) {
+        Ok(command) => command,
+        Err(message) => {
+            eprintln!("{message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("configuration error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    telemetry::init(&config.log_filter);
+
+    let outcome = match command {
+        Command::Serve => serve(config).await,
+        #[cfg(feature = "postgres")]
+        Command::Migrate => migrate(config).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "exiting after an error");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse_command(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
+    let command = match args.next().as_deref() {
+        None | Some("serve") => Command::Serve,
+        #[cfg(feature = "postgres")]
+        Some("migrate") => Command::Migrate,
+        Some(other) => return Err(format!("unknown command {other:?}")),
+    };
+    match args.next() {
+        None => Ok(command),
+        Some(extra) => Err(format!("unexpected argument {extra:?}")),
+    }
+}
+
+async fn serve(config: Config) -> Result<(), Box<dyn Error>> {
+    let state = AppState::new(repository(&config)?);
+    server::serve(config.listen, http::router(state, &config.http)).await?;
+    Ok(())
+}
+
+#[cfg(feature = "postgres")]
+fn repository(
+    config: &Config,
+) -> Result<Arc<api::repository::postgres::PgPostRepository>, Box<dyn Error>> {
+    use api::repository::postgres;
+    let pool = postgres::connect_lazy(&config.database)?;
+    Ok(Arc::new(postgres::PgPostRepository::new(pool)))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn repository(
+    _config: &Config,
+) -> Result<Arc<api::repository::memory::MemoryPostRepository>, Box<dyn Error>> {
+    tracing::info!(
+        "posts are kept in memory: they are lost on restart and not shared between instances"
+    );
+    Ok(Arc::new(
+        api::repository::memory::MemoryPostRepository::seeded(),
+    ))
+}
+
+#[cfg(feature = "postgres")]
+async fn migrate(config: Config) -> Result<(), Box<dyn Error>> {
+    use api::repository::postgres;
+    let pool = postgres::connect_lazy(&config.database)?;
+    postgres::migrate(&pool).await?;
+    tracing::info!(
+        migrations = postgres::MIGRATOR.iter().count(),
+        "database schema is up to date"
+    );
+    pool.close().await;
+    Ok(())
+}

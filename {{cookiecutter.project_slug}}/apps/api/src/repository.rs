@@ -1,0 +1,3 @@
+//! Implementations of the environment's traits.
+
+pub mod memory;

@@ -1,0 +1,212 @@
+//! The HTTP contract, exercised through the router without a socket.
+
+use std::sync::Arc;
+
+use api::config::{CorsOrigins, HttpConfig};
+use api::http::{AppState, router};
+use api::repository::memory::MemoryPostRepository;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const WEB_ORIGIN: &str = "http://localhost:3000";
+
+fn app() -> Router {
+    let config = HttpConfig {
+        cors_allowed_origins: CorsOrigins::List(vec![WEB_ORIGIN.parse().unwrap()]),
+        request_body_limit: 1024,
+        ..HttpConfig::default()
+    };
+    router(
+        AppState::new(Arc::new(MemoryPostRepository::seeded())),
+        &config,
+    )
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    json: Value,
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let json = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("not JSON: {bytes:?}"))
+    };
+    Reply {
+        status,
+        headers,
+        json,
+    }
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+fn post_json(body: impl Into<Body>) -> Request<Body> {
+    Request::post("/api/posts")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.into())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn health_and_ready_answer_200() {
+    let app = app();
+    let health = send(&app, get("/health")).await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(health.json, json!({ "status": "ok" }));
+    let ready = send(&app, get("/ready")).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.json, json!({ "status": "ready" }));
+}
+
+#[tokio::test]
+async fn list_returns_the_seeded_posts_newest_first() {
+    let reply = send(&app(), get("/api/posts")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let posts = reply.json.as_array().expect("an array");
+    let ids: Vec<_> = posts
+        .iter()
+        .map(|post| post["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [2, 1]);
+    for post in posts {
+        assert!(
+            post["title"]
+                .as_str()
+                .is_some_and(|title| !title.is_empty())
+        );
+        assert!(post["body"].as_str().is_some_and(|body| !body.is_empty()));
+    }
+}
+
+#[tokio::test]
+async fn detail_returns_one_post_or_404_json() {
+    let app = app();
+    let found = send(&app, get("/api/posts/1")).await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert_eq!(found.json["id"], 1);
+
+    for uri in ["/api/posts/999", "/api/posts/0", "/api/posts/not-a-number"] {
+        let missing = send(&app, get(uri)).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(missing.json, json!({ "error": "post not found" }), "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn created_post_is_201_with_location_and_then_listed() {
+    let app = app();
+    let created = send(&app, post_json(r#"{"title":" New post ","body":"Hello"}"#)).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(
+        created.json,
+        json!({ "id": 3, "title": "New post", "body": "Hello" })
+    );
+    assert_eq!(created.headers[header::LOCATION], "/api/posts/3");
+
+    let detail = send(&app, get("/api/posts/3")).await;
+    assert_eq!(detail.json, created.json);
+    let list = send(&app, get("/api/posts")).await;
+    assert_eq!(list.json[0], created.json);
+}
+
+#[tokio::test]
+async fn invalid_post_is_400_json_naming_each_field() {
+    let app = app();
+    let reply = send(&app, post_json(r#"{"title":"   "}"#)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.json,
+        json!({
+            "error": "validation failed",
+            "fields": { "title": "must not be blank", "body": "is required" },
+        })
+    );
+    let list = send(&app, get("/api/posts")).await;
+    assert_eq!(list.json.as_array().unwrap().len(), 2, "nothing was stored");
+}
+
+#[tokio::test]
+async fn unreadable_bodies_are_json_errors() {
+    let app = app();
+    let malformed = send(&app, post_json("{not json")).await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert!(malformed.json["error"].is_string());
+
+    let wrong_type = send(&app, post_json(r#"{"title":5,"body":"b"}"#)).await;
+    assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
+    assert!(wrong_type.json["error"].as_str().unwrap().contains("title"));
+
+    let no_content_type = Request::post("/api/posts").body(Body::from("{}")).unwrap();
+    let reply = send(&app, no_content_type).await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(reply.json["error"].is_string());
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_413_json() {
+    let body = format!(r#"{{"title":"t","body":"{}"}}"#, "x".repeat(2048));
+    let reply = send(&app(), post_json(body)).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(reply.json["error"].is_string());
+}
+
+#[tokio::test]
+async fn unknown_routes_are_404_json() {
+    let reply = send(&app(), get("/nope")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.json, json!({ "error": "no such route" }));
+}
+
+#[tokio::test]
+async fn cors_allows_only_the_configured_origins() {
+    let app = app();
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/api/posts")
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let allowed = send(&app, preflight(WEB_ORIGIN)).await;
+    assert_eq!(
+        allowed.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        WEB_ORIGIN
+    );
+
+    let refused = send(&app, preflight("https://evil.example")).await;
+    assert!(
+        !refused
+            .headers
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+    );
+}
+
+#[tokio::test]
+async fn responses_carry_a_request_id_and_keep_the_callers() {
+    let app = app();
+    let generated = send(&app, get("/health")).await;
+    assert!(!generated.headers["x-request-id"].is_empty());
+
+    let request = Request::get("/health")
+        .header("x-request-id", "abc-123")
+        .body(Body::empty())
+        .unwrap();
+    let propagated = send(&app, request).await;
+    assert_eq!(propagated.headers["x-request-id"], "abc-123");
+}
