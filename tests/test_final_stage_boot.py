@@ -1,0 +1,299 @@
+"""Slow tier: the Dockerfiles' final stages hold everything the apps need to run.
+
+There is no Docker engine here, so these tests do what `docker build` would do, outside Docker:
+they send the build context through the project's .dockerignore, run the build stages' COPY and
+RUN steps in order in a scratch folder (cache mounts become cache folders), then lay out ONLY
+what the final stage COPYs into an empty folder and start the final CMD there with the final
+stage's ENV. A wrong COPY path, a runtime file missing from dist/, or a dependency the bundle
+still needs from node_modules makes the app fail to start or to answer.
+
+What this cannot prove: the base image itself (the host's Node 20 and glibc stand in for
+node:<major>-alpine and distroless), file ownership, and the USER switch.
+"""
+
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import dockerfile_model as df
+from conftest import CACHE_DIR, FULL_MONOREPO, bake
+
+pytestmark = pytest.mark.slow
+
+SESSION_SECRET = "final-stage-boot-test-session-secret-0123456789"  # 48 characters
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str, timeout: float = 5.0) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+
+
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"exited with {process.returncode} before answering {url}")
+        try:
+            get(url, timeout=1.0)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {seconds}s")
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+class OutsideDockerBuild:
+    """Runs a Dockerfile's build stages in `work/` and lays out its final stage in `work/final`.
+
+    Container paths map to folders: every stage of the build chain shares `work/stage` as its
+    root (the chain base -> deps -> build is linear), cache-mount targets map to folders under
+    the suite's cache, and `npm install --global` goes to the stage root's usr/local.
+    """
+
+    def __init__(self, dockerfile: Path, context: Path, work: Path, env: dict | None = None):
+        self.stages = df.read_stages(dockerfile)
+        self.context = context
+        self.stage_root = work / "stage"
+        self.final_root = work / "final"
+        self.env = dict(os.environ, **(env or {}))
+        prefix = self.stage_root / "usr" / "local"
+        self.env["NPM_CONFIG_PREFIX"] = str(prefix)
+        self.env["PATH"] = f"{prefix / 'bin'}{os.pathsep}{self.env['PATH']}"
+
+    def host(self, root: Path, container_path: str) -> Path:
+        return root / container_path.lstrip("/")
+
+    def chain(self, name: str) -> list[df.Stage]:
+        by_name = {s.name: s for s in self.stages if s.name}
+        chain = []
+        stage = by_name[name]
+        while stage:
+            chain.insert(0, stage)
+            stage = by_name.get(stage.image)
+        return chain
+
+    def build(self, stage_name: str) -> None:
+        workdir, variables = "/", {}
+        for stage in self.chain(stage_name):
+            for instruction in stage.instructions:
+                if instruction.keyword == "WORKDIR":
+                    workdir = str(Path(workdir, instruction.args))
+                    self.host(self.stage_root, workdir).mkdir(parents=True, exist_ok=True)
+                elif instruction.keyword == "ARG":
+                    name, _, default = instruction.args.partition("=")
+                    variables[name] = default
+                elif instruction.keyword == "ENV":
+                    variables.update(stage.env())
+                elif instruction.keyword == "COPY":
+                    self.copy(df.parse_copy(instruction), self.context, self.stage_root, workdir)
+                elif instruction.keyword == "RUN":
+                    self.run(instruction, workdir, variables)
+
+    def run(self, instruction: df.Instruction, workdir: str, variables: dict) -> None:
+        command = df.run_command(instruction)
+        for flag in instruction.args.split():
+            if flag.startswith("--mount=type=cache"):
+                options = dict(part.split("=", 1) for part in flag[len("--mount="):].split(","))
+                cache = CACHE_DIR / "docker-cache-mounts" / options.get("id", options["target"].strip("/"))
+                cache.mkdir(parents=True, exist_ok=True)
+                command = command.replace(options["target"], str(cache))
+        result = subprocess.run(["sh", "-c", command], cwd=self.host(self.stage_root, workdir),
+                                env=dict(self.env, **variables), capture_output=True, text=True, timeout=900)
+        assert result.returncode == 0, f"RUN {command}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+
+    def copy(self, copy: df.Copy, source_root: Path, target_root: Path, workdir: str) -> None:
+        destination = self.host(target_root, str(Path(workdir, copy.destination)))
+        into_folder = copy.destination.endswith("/") or len(copy.sources) > 1
+        for source in copy.sources:
+            origin = self.host(source_root, source) if copy.from_stage else source_root / source
+            assert origin.exists(), f"COPY {source}: missing ({origin})"
+            if origin.is_dir():
+                # COPY of a folder copies its contents into the destination.
+                shutil.copytree(origin, destination, dirs_exist_ok=True, symlinks=True)
+            else:
+                target = destination / origin.name if into_folder else destination
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(origin, target)
+
+    def lay_out_final_stage(self) -> tuple[Path, dict, list[str]]:
+        """Only the final stage's COPYs, into an empty folder; returns (workdir, ENV, CMD)."""
+        final = self.stages[-1]
+        workdir = final.workdir()
+        self.host(self.final_root, workdir).mkdir(parents=True, exist_ok=True)
+        for instruction in final.all("COPY"):
+            copy = df.parse_copy(instruction)
+            assert copy.from_stage, f"final stage copies from the context: {instruction.args}"
+            self.copy(copy, self.stage_root, self.final_root, workdir)
+        return self.host(self.final_root, workdir), final.env(), df.exec_form(final.all("CMD")[-1])
+
+
+def build_context(project: Path, context: Path, target: Path) -> Path:
+    """The files `docker build` would send: the context folder filtered by its .dockerignore."""
+    for relative in df.context_files(context, project / ".dockerignore" if context == project
+                                     else context / ".dockerignore"):
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(context / relative, target / relative)
+    return target
+
+
+def install_like_the_user(project: Path, package_manager: str) -> None:
+    """The developer's first install writes the lockfile the Dockerfile requires (only the lockfile here)."""
+    command = (["pnpm", "install", "--lockfile-only"] if package_manager == "pnpm"
+               else ["npm", "install", "--package-lock-only", "--no-audit", "--no-fund"])
+    result = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+class RedisServer:
+    def __enter__(self):
+        self.port = free_port()
+        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                         "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.1)
+        raise AssertionError("redis-server did not start")
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+WEB_BAKES = {
+    "standalone-pnpm": {},
+    "monorepo-npm-full": FULL_MONOREPO,
+}
+
+
+@pytest.mark.parametrize("answers", WEB_BAKES.values(), ids=WEB_BAKES.keys())
+def test_web_final_stage_payload_boots_outside_docker(answers, tmp_path, record_property):
+    project = bake(tmp_path / "baked", **answers)
+    monorepo = answers.get("layout") == "monorepo"
+    dockerfile = project / "apps" / "web" / "Dockerfile" if monorepo else project / "Dockerfile"
+    install_like_the_user(project, answers.get("package_manager", "pnpm"))
+
+    context = build_context(project, project, tmp_path / "context")
+    assert not (context / "node_modules").exists()
+    build = OutsideDockerBuild(dockerfile, context, tmp_path / "docker")
+    copies = [df.parse_copy(i) for i in build.stages[-1].all("COPY")]
+    build.build(copies[0].from_stage)
+    workdir, image_env, cmd = build.lay_out_final_stage()
+
+    assert not (workdir / "node_modules").exists()
+    payload = folder_size(build.final_root)
+    record_property("final_stage_payload_bytes", payload)
+    print(f"\nweb final-stage payload ({'monorepo' if monorepo else 'standalone'}): {payload} bytes")
+
+    port = free_port()
+    env = {"PATH": os.environ["PATH"], **image_env, "PORT": str(port), "HOST": "127.0.0.1",
+           "NODE_ENV": "production", "SESSION_SECRET": SESSION_SECRET, "LOG_LEVEL": "warn"}
+    with RedisServer() if answers.get("use_redis") == "yes" else _nothing() as redis:
+        if redis:
+            env["REDIS_URL"] = f"redis://127.0.0.1:{redis.port}"
+        server = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True)
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}/health", server)
+            status, body = get(f"http://127.0.0.1:{port}/health")
+            assert status == 200, body
+            status, page = get(f"http://127.0.0.1:{port}/")
+            assert status == 200 and "<html" in page.lower(), page[:500]
+            assert "/assets/" in page or "<script" in page, "the page links no client bundle"
+
+            # The image's HEALTHCHECK command, run as Docker would (inside the container's env).
+            healthcheck = df.exec_form(build.stages[-1].all("HEALTHCHECK")[-1])
+            probe = subprocess.run(healthcheck, cwd=workdir, env=env, capture_output=True, text=True, timeout=15)
+            assert probe.returncode == 0, probe.stderr
+
+            # SIGTERM (fly.toml kill_signal) drains and exits cleanly, well within kill_timeout.
+            server.send_signal(signal.SIGTERM)
+            assert server.wait(timeout=15) == 0
+        finally:
+            if server.poll() is None:
+                server.kill()
+            output = server.communicate(timeout=10)[0]
+        assert "Invalid configuration" not in output, output
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_api_final_stage_binary_boots_outside_docker(tmp_path, record_property):
+    """The API's builder stage, outside Docker: `cargo build --release --locked --bin <bin>` in the
+    build context (cargo-chef's cook step only pre-builds the same dependencies for layer caching,
+    so it is skipped here), with the suite's shared target folder standing in for /app/target."""
+    project = bake(tmp_path / "baked", **FULL_MONOREPO)
+    api = project / "apps" / "api"
+    context = build_context(project, api, tmp_path / "context")
+    stages = df.read_stages(api / "Dockerfile")
+    builder = next(s for s in stages if s.name == "builder")
+    build_command = next(df.run_command(i) for i in builder.all("RUN") if "cargo build" in i.args)
+    target_dir = CACHE_DIR / "cargo-target"
+    env = dict(os.environ, CARGO_TARGET_DIR=str(target_dir), **builder.env())
+    result = subprocess.run(shlex.split(build_command), cwd=context, env=env, capture_output=True, text=True,
+                            timeout=3600)
+    assert result.returncode == 0, result.stderr[-4000:]
+
+    final = stages[-1]
+    workdir = Path(tmp_path / "final" / final.workdir().lstrip("/"))
+    workdir.mkdir(parents=True)
+    for copy in map(df.parse_copy, final.all("COPY")):
+        assert copy.from_stage == "builder"
+        (source,) = copy.sources
+        assert source.startswith("/app/target/"), source
+        origin = target_dir / source[len("/app/target/"):]
+        shutil.copy2(origin, tmp_path / "final" / copy.destination.lstrip("/"))
+    payload = folder_size(tmp_path / "final")
+    record_property("final_stage_payload_bytes", payload)
+    print(f"\napi final-stage payload: {payload} bytes")
+
+    cmd = df.exec_form(final.all("CMD")[-1])
+    executable = tmp_path / "final" / cmd[0].lstrip("/")
+    port = free_port()
+    env = {**final.env(), "PORT": str(port), "HOST": "127.0.0.1",
+           # connect_lazy: /health answers without reaching the database
+           "DATABASE_URL": "postgres://app:app@127.0.0.1:1/app", "RUST_LOG": "warn"}
+    server = subprocess.Popen([str(executable), *cmd[1:]], cwd=workdir, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/health", server)
+        status, body = get(f"http://127.0.0.1:{port}/health")
+        assert status == 200, body
+        healthcheck = df.exec_form(final.all("HEALTHCHECK")[-1])
+        probe = subprocess.run([str(tmp_path / "final" / healthcheck[0].lstrip("/")), *healthcheck[1:]],
+                               env=env, capture_output=True, text=True, timeout=15)
+        assert probe.returncode == 0, f"HEALTHCHECK {healthcheck}: {probe.stderr}"
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=15) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+        server.communicate(timeout=10)
