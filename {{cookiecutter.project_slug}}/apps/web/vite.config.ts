@@ -32,7 +32,8 @@ export default defineConfig(({ isSsrBuild }) => ({
       },
   ssr: {
     // Bundle every dependency into dist/server/index.js: the runtime image copies dist/ only.
-    noExternal: true,
+    // (`dev` and tests load dependencies from node_modules as usual.)
+    noExternal: isSsrBuild ? true : undefined,
   },
   test: {
     include: ['src/**/*.test.ts'],

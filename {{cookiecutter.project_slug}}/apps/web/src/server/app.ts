@@ -56,7 +56,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   await app.register(sentry, { config });
 {%- endif %}
-  await app.register(helmet, { config });
+  await app.register(helmet, { config, dev: assets.dev && !config.production });
 {%- if cookiecutter.use_redis == "yes" %}
   await app.register(redis, { config });
 {%- endif %}

@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
  * The page state travels in a `<script type="application/json">`, which is data, not code,
  * so script-src needs no 'unsafe-inline' and no nonce.
  */
-async function helmet(app: FastifyInstance, { config }: { config: Config }) {
+async function helmet(app: FastifyInstance, { config, dev }: { config: Config; dev: boolean }) {
   const connectSrc = ["'self'"];
   if (config.publicApiUrl) connectSrc.push(new URL(config.publicApiUrl).origin);
   await app.register(fastifyHelmet, {
@@ -17,7 +17,8 @@ async function helmet(app: FastifyInstance, { config }: { config: Config }) {
       directives: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
+        // Vite injects component styles as <style> elements in dev only.
+        styleSrc: dev ? ["'self'", "'unsafe-inline'"] : ["'self'"],
         imgSrc: ["'self'", 'data:'],
         fontSrc: ["'self'"],
         connectSrc,

@@ -13,7 +13,7 @@ const ONE_YEAR_MS = 31_536_000_000;
 async function staticAssets(app: FastifyInstance, { root }: { root: string }) {
   const assetsDir = join(root, 'assets');
   if (!existsSync(assetsDir)) {
-    app.log.warn({ assetsDir }, 'no client build found: run the build first; pages will not hydrate');
+    app.log.info({ assetsDir }, 'no client build: /assets/ is not served (expected in dev; run the build for production)');
     return;
   }
   await app.register(fastifyStatic, {

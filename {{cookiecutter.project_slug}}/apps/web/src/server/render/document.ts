@@ -29,12 +29,13 @@ export interface DocumentParts {
   head: string;
   body: string;
   state: unknown;
-  script: string;
+  scripts: string[];
   styles: string[];
 }
 
 export function renderDocument(parts: DocumentParts): string {
   const styles = parts.styles.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join('');
+  const scripts = parts.scripts.map((src) => `<script type="module" src="${escapeHtml(src)}"></script>`).join('');
   return `<!doctype html>
 <html lang="${escapeHtml(parts.lang)}">
 <head>
@@ -42,7 +43,7 @@ export function renderDocument(parts: DocumentParts): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(parts.title)}</title>
 <link rel="icon" href="data:,">
-${styles}<script type="module" src="${escapeHtml(parts.script)}"></script>
+${styles}${scripts}
 ${parts.head}
 </head>
 <body>

@@ -24,7 +24,7 @@ export function renderPage(store: AppStore, assets: ClientAssets): string {
     head,
     body,
     state,
-    script: assets.script,
+    scripts: assets.scripts,
     styles: assets.styles,
   });
 }

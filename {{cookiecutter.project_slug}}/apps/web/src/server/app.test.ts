@@ -1,0 +1,196 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { brotliCompressSync } from 'node:zlib';
+import type { Post } from '@repo/shared';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from './app.js';
+import { BackendError, type BackendClient } from './backend.js';
+import { loadConfig } from './config.js';
+
+const HOSTILE: Post[] = [
+  { id: 1, title: '</script><script>alert(1)</script>', body: '<!-- x' },
+  { id: 2, title: 'Calm', body: 'fine' },
+];
+
+function backendWith(posts: Post[]): BackendClient {
+  return {
+    listPosts: async () => posts,
+    getPost: async (id) => posts.find((post) => post.id === id) ?? null,
+    isReachable: async () => true,
+  };
+}
+
+const downBackend: BackendClient = {
+  listPosts: () => Promise.reject(new BackendError('GET /api/posts: backend unreachable')),
+  getPost: () => Promise.reject(new BackendError('GET /api/posts/1: backend unreachable')),
+  isReachable: async () => false,
+};
+
+let clientDir: string;
+const apps: FastifyInstance[] = [];
+
+async function appWith(env: Record<string, string> = {}, backend: BackendClient = backendWith(HOSTILE)) {
+  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', ...env }), { backend, clientDir });
+  apps.push(app);
+  return app;
+}
+
+beforeAll(async () => {
+  // A client build in miniature: manifest, one hashed script and its precompressed twin.
+  clientDir = await mkdtemp(join(tmpdir(), 'web-client-'));
+  await mkdir(join(clientDir, '.vite'));
+  await mkdir(join(clientDir, 'assets'));
+  const script = 'console.log("hydrate");'.repeat(100);
+  await writeFile(join(clientDir, 'assets', 'main-abc123.js'), script);
+  await writeFile(join(clientDir, 'assets', 'main-abc123.js.br'), brotliCompressSync(script));
+  await writeFile(
+    join(clientDir, '.vite', 'manifest.json'),
+    JSON.stringify({ 'src/client/main.ts': { file: 'assets/main-abc123.js', isEntry: true, css: [] } }),
+  );
+});
+
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+afterAll(async () => {
+  await rm(clientDir, { recursive: true, force: true });
+});
+
+function expectSecurityHeaders(headers: Record<string, unknown>) {
+  const csp = String(headers['content-security-policy']);
+  expect(csp).toContain("script-src 'self'");
+  expect(csp).not.toContain('unsafe-inline');
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(headers['strict-transport-security']).toMatch(/max-age=\d+/);
+  expect(headers['x-content-type-options']).toBe('nosniff');
+  expect(headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+}
+
+describe('pages', () => {
+  it('renders the posts on the server with the hashed entry script', async () => {
+    const app = await appWith();
+    const response = await app.inject({ url: '/', headers: { accept: 'text/html' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Calm');
+    expect(response.body).toContain('<script type="module" src="/assets/main-abc123.js"></script>');
+    expectSecurityHeaders(response.headers);
+  });
+
+  it('embeds hostile titles as inert text and escaped state', async () => {
+    const app = await appWith();
+    const { body } = await app.inject({ url: '/', headers: { accept: 'text/html' } });
+    expect(body.match(/<script/g)).toHaveLength(2);
+    expect(body).toContain('&lt;/script>&lt;script>alert(1)&lt;/script>');
+    const state = /<script id="app-state" type="application\/json">([\s\S]*?)<\/script>/.exec(body)?.[1] ?? '';
+    expect(JSON.parse(state).posts).toEqual(HOSTILE);
+  });
+
+  it('renders a post at /posts/:id and a 404 page for a missing or malformed id', async () => {
+    const app = await appWith();
+    const found = await app.inject({ url: '/posts/2', headers: { accept: 'text/html' } });
+    expect(found.statusCode).toBe(200);
+    expect(found.body).toContain('<h1>Calm</h1>');
+    for (const url of ['/posts/99', '/posts/abc', '/no/such/page']) {
+      const missing = await app.inject({ url, headers: { accept: 'text/html' } });
+      expect(missing.statusCode).toBe(404);
+      expectSecurityHeaders(missing.headers);
+    }
+  });
+
+  it('degrades with a message, not a 500, when the backend is down', async () => {
+    const app = await appWith({}, downBackend);
+    const list = await app.inject({ url: '/', headers: { accept: 'text/html' } });
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain('role="alert"');
+    expect(list.body).not.toContain('unreachable');
+    const api = await app.inject({ url: '/api/posts' });
+    expect(api.statusCode).toBe(502);
+  });
+});
+
+describe('operations', () => {
+  it('/health needs nothing; /ready reports an unreachable backend', async () => {
+    const app = await appWith({}, downBackend);
+    expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+    const ready = await app.inject({ url: '/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({ checks: { backend: false } });
+  });
+
+  it('never leaks the message of a 5xx, and keeps the security headers on errors', async () => {
+    const app = await appWith();
+    app.get('/boom', async () => {
+      throw new Error('database password is hunter2');
+    });
+    const response = await app.inject({ url: '/boom' });
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('hunter2');
+    expect(response.headers['x-request-id']).toBeTruthy();
+    expectSecurityHeaders(response.headers);
+  });
+
+  it('rejects bodies over the limit with 413', async () => {
+    const app = await appWith();
+    app.post('/echo', async (request) => request.body);
+    const response = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ blob: 'x'.repeat(100 * 1024) }),
+    });
+    expect(response.statusCode).toBe(413);
+  });
+});
+
+describe('rate limit', () => {
+  it('returns 429 with Retry-After past RATE_LIMIT_MAX, also on unknown URLs', async () => {
+    const app = await appWith({ RATE_LIMIT_MAX: '3' });
+    for (let i = 0; i < 3; i += 1) expect((await app.inject({ url: '/nope' })).statusCode).toBe(404);
+    const limited = await app.inject({ url: '/nope' });
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expectSecurityHeaders(limited.headers);
+  });
+
+  it('counts each Fly-Client-IP separately behind the Fly proxy', async () => {
+    const app = await appWith({ RATE_LIMIT_MAX: '1', TRUST_PROXY: 'true' });
+    const as = (ip: string) => app.inject({ url: '/api/posts', headers: { 'fly-client-ip': ip } });
+    expect((await as('203.0.113.1')).statusCode).toBe(200);
+    expect((await as('203.0.113.1')).statusCode).toBe(429);
+    expect((await as('203.0.113.2')).statusCode).toBe(200);
+  });
+});
+
+describe('static assets', () => {
+  it('sends the precompressed Brotli file with immutable caching and security headers', async () => {
+    const app = await appWith();
+    const response = await app.inject({ url: '/assets/main-abc123.js', headers: { 'accept-encoding': 'br, gzip' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-encoding']).toBe('br');
+    expect(response.headers['cache-control']).toContain('immutable');
+    expectSecurityHeaders(response.headers);
+  });
+
+  it('does not serve the build manifest', async () => {
+    const app = await appWith();
+    expect((await app.inject({ url: '/.vite/manifest.json' })).statusCode).toBe(404);
+  });
+});
+{%- if cookiecutter.use_i18n == "yes" %}
+
+describe('i18n', () => {
+  it('picks the locale from ?lang= first, then Accept-Language, and sets <html lang>', async () => {
+    const app = await appWith();
+    const byQuery = await app.inject({ url: '/?lang=fr', headers: { accept: 'text/html', 'accept-language': 'en' } });
+    expect(byQuery.body).toContain('<html lang="fr">');
+    expect(byQuery.body).toContain('Articles');
+    const byHeader = await app.inject({ url: '/', headers: { accept: 'text/html', 'accept-language': 'fr-CA,fr;q=0.9' } });
+    expect(byHeader.body).toContain('<html lang="fr">');
+    const fallback = await app.inject({ url: '/', headers: { accept: 'text/html', 'accept-language': 'de' } });
+    expect(fallback.body).toContain('<html lang="en">');
+  });
+});
+{%- endif %}

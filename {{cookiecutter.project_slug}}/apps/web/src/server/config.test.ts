@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const SECRET = 'x'.repeat(32);
+
+describe('loadConfig', () => {
+  it('has working defaults for development', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', production: false, backendUrl: null, rateLimitMax: 100 });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /PORT must be an integer/],
+    [{ PORT: '70000' }, /PORT must be an integer/],
+    [{ RATE_LIMIT_MAX: '0' }, /RATE_LIMIT_MAX/],
+    [{ COMPOSABLE_RUST_BACKEND_URL: 'not a url' }, /COMPOSABLE_RUST_BACKEND_URL must be an absolute URL/],
+    [{ COMPOSABLE_RUST_BACKEND_URL: 'ftp://api' }, /must use http: or https:/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ NODE_ENV: 'production' }, /SESSION_SECRET/],
+    [{ NODE_ENV: 'production', SESSION_SECRET: 'short' }, /SESSION_SECRET/],
+  ])('rejects %j with one clear line', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('accepts a production environment with a strong secret', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      SESSION_SECRET: SECRET,
+{%- if cookiecutter.use_redis == "yes" %}
+      REDIS_URL: 'redis://127.0.0.1:6379',
+{%- endif %}
+      COMPOSABLE_RUST_BACKEND_URL: 'http://api.internal:8080/',
+    });
+    expect(config.production).toBe(true);
+    expect(config.backendUrl).toBe('http://api.internal:8080');
+  });
+
+  it('trusts the proxy on Fly only', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ FLY_APP_NAME: 'web' }).trustProxy).toBe(true);
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { escapeHtml, renderDocument, serializeState } from './document.js';
+
+const HOSTILE = [
+  '</script><script>alert(1)</script>',
+  '<!-- <script>',
+  '</SCRIPT >',
+  'a\u2028b\u2029c',
+  '& &amp; <b>',
+];
+
+function stateScript(html: string): string {
+  const match = /<script id="app-state" type="application\/json">([\s\S]*?)<\/script>/.exec(html);
+  if (!match) throw new Error('no state element');
+  return match[1]!;
+}
+
+describe('serializeState', () => {
+  it.each(HOSTILE)('leaves no <, >, &, U+2028 or U+2029 in the output for %j', (title) => {
+    const json = serializeState({ title });
+    expect(json).not.toMatch(/[<>&\u2028\u2029]/);
+    expect(JSON.parse(json)).toEqual({ title });
+  });
+});
+
+describe('renderDocument', () => {
+  const parts = { lang: 'en', head: '', body: '<p>x</p>', scripts: ['/assets/main.js'], styles: [] };
+
+  it('keeps hostile state inside the one state element and parses back exactly', () => {
+    const state = { posts: HOSTILE.map((title, id) => ({ id, title, body: title })) };
+    const html = renderDocument({ ...parts, title: 't', state });
+    expect(html.match(/<script/g)).toHaveLength(2);
+    expect(html).not.toContain('<!--');
+    expect(JSON.parse(stateScript(html))).toEqual(state);
+  });
+
+  it('escapes the title and the lang attribute', () => {
+    const html = renderDocument({ ...parts, lang: '"><x', title: '</title><script>', state: {} });
+    expect(html).toContain('<title>&lt;/title&gt;&lt;script&gt;</title>');
+    expect(html).toContain('<html lang="&quot;&gt;&lt;x">');
+  });
+
+  it('escapeHtml covers quotes for attributes', () => {
+    expect(escapeHtml(`"'<>&`)).toBe('&quot;&#39;&lt;&gt;&amp;');
+  });
+});
