@@ -1,0 +1,270 @@
+"""The generated Rust API end to end: its own checks, then the real binary against a real PostgreSQL.
+
+Slow tier. The API is built and run directly on this machine (outside Docker) with one Cargo
+target directory shared by the whole suite, so the dependencies compile once per machine.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import CACHE_DIR, bake
+from fixtures.services import free_port
+
+pytestmark = pytest.mark.slow
+
+WEB_ORIGIN = "http://localhost:3000"
+SEEDED_TITLES = ["Welcome to your Composable app", "State, actions and reducers"]
+
+
+def cargo_env(**extra: str) -> dict:
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["CARGO_TARGET_DIR"] = str(CACHE_DIR / "cargo-target")
+    env["CARGO_TERM_COLOR"] = "never"
+    env.update(extra)
+    return env
+
+
+def cargo(crate: Path, *args: str, timeout: int = 1800, **env: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(["cargo", *args], cwd=crate, env=cargo_env(**env), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+    assert result.returncode == 0, f"cargo {' '.join(args)} failed:\n{result.stdout[-6000:]}"
+    return result
+
+
+def request(method: str, url: str, body: dict | str | None = None, headers: dict | None = None):
+    """(status, headers, parsed JSON or text); never raises on HTTP error statuses."""
+    data = None
+    headers = dict(headers or {})
+    if body is not None:
+        data = (body if isinstance(body, str) else json.dumps(body)).encode()
+        headers.setdefault("content-type", "application/json")
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            status, reply_headers, raw = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, reply_headers, raw = error.code, error.headers, error.read()
+    text = raw.decode()
+    is_json = reply_headers.get("content-type", "").startswith("application/json")
+    return status, reply_headers, json.loads(text) if is_json else text
+
+
+def get(url: str):
+    """(status, body) of a GET."""
+    status, _, body = request("GET", url)
+    return status, body
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+
+def status_of(url: str) -> int | None:
+    try:
+        return request("GET", url)[0]
+    except OSError:
+        return None
+
+
+class Server:
+    """A child process serving HTTP on 127.0.0.1:`port`, its output kept in a log file."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict, port: int, log: Path):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+        self._log_handle = log.open("w")
+        self.process = subprocess.Popen(args, cwd=cwd, env=env, stdout=self._log_handle,
+                                        stderr=subprocess.STDOUT)
+
+    def wait_until_up(self, path: str = "/health", timeout: float = 60) -> None:
+        def up():
+            if self.process.poll() is not None:
+                pytest.fail(f"server exited with {self.process.returncode}:\n{self.output()}")
+            return status_of(self.url + path) == 200
+        wait_for(up, timeout, f"{self.url}{path}")
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log_handle.close()
+        return self.process.returncode
+
+
+@pytest.fixture(scope="module")
+def api_crate(baked_monorepo) -> Path:
+    return baked_monorepo / "apps" / "api"
+
+
+@pytest.fixture(scope="module")
+def api_binary(api_crate, tmp_path_factory) -> Path:
+    cargo(api_crate, "build", "--locked")
+    # Copied out: every bake builds its `api` into the shared target dir under the same name.
+    binary = tmp_path_factory.mktemp("api-bin") / "api"
+    shutil.copy2(CACHE_DIR / "cargo-target" / "debug" / "api", binary)
+    return binary
+
+
+@pytest.fixture(scope="module")
+def migrated_database(api_binary, postgres_server) -> str:
+    env = cargo_env(DATABASE_URL=postgres_server.url)
+    for _ in range(2):  # the second run must find nothing to do
+        result = subprocess.run([str(api_binary), "migrate"], env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        assert result.returncode == 0, result.stdout
+    return postgres_server.url
+
+
+@pytest.fixture(scope="module")
+def api_server(api_binary, migrated_database, tmp_path_factory):
+    port = free_port()
+    env = cargo_env(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=migrated_database,
+                    DATABASE_ACQUIRE_TIMEOUT_SECS="1", CORS_ALLOWED_ORIGINS=WEB_ORIGIN, RUST_LOG="info")
+    server = Server([str(api_binary)], api_binary.parent, env, port,
+                    tmp_path_factory.mktemp("api") / "api.log")
+    try:
+        server.wait_until_up()
+        yield server
+    finally:
+        server.stop()
+
+
+def test_generated_api_passes_fmt_clippy_and_its_tests_against_postgres(api_crate, postgres_server):
+    cargo(api_crate, "fmt", "--check")
+    cargo(api_crate, "clippy", "--locked", "--all-targets", "--", "-D", "warnings")
+    result = cargo(api_crate, "test", "--locked", DATABASE_URL=postgres_server.url)
+    assert "skipped" not in result.stdout, "database tests were skipped despite DATABASE_URL"
+    assert "Running tests/postgres.rs" in result.stdout
+
+
+def test_database_none_variant_compiles_and_passes_its_tests(tmp_path):
+    project = bake(tmp_path, layout="monorepo", backend="rust", database="none")
+    crate = project / "apps" / "api"
+    assert not (crate / "migrations").exists()
+    assert not (crate / "src" / "repository" / "postgres.rs").exists()
+    cargo(crate, "fmt", "--check")
+    cargo(crate, "clippy", "--locked", "--all-targets", "--", "-D", "warnings")
+    result = cargo(crate, "test", "--locked")
+    assert "Running tests/http.rs" in result.stdout
+    assert "Running tests/postgres.rs" not in result.stdout
+
+
+def test_bad_configuration_stops_the_api_with_one_line_and_exit_1(api_binary):
+    env = cargo_env(PORT="eighty", DATABASE_URL="postgres://app@127.0.0.1:1/app")
+    result = subprocess.run([str(api_binary)], env=env, text=True, capture_output=True, timeout=30)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == ['configuration error: invalid PORT="eighty": '
+                                                  'expected a port number from 1 to 65535']
+
+
+def test_api_serves_posts_from_postgres_over_http(api_server):
+    base = api_server.url
+    assert get(base + "/health") == (200, {"status": "ok"})
+    assert get(base + "/ready") == (200, {"status": "ready"})
+
+    status, _, posts = request("GET", base + "/api/posts")
+    assert status == 200
+    assert {post["title"] for post in posts} >= set(SEEDED_TITLES)
+    assert all(set(post) == {"id", "title", "body"} for post in posts)
+
+    status, _, post = request("GET", base + "/api/posts/1")
+    assert (status, post["title"]) == (200, SEEDED_TITLES[0])
+
+    assert get(base + "/api/posts/999999") == (404, {"error": "post not found"})
+
+    status, headers, created = request("POST", base + "/api/posts", {"title": "Written over HTTP", "body": "Kept"})
+    assert status == 201
+    assert headers["location"] == f"/api/posts/{created['id']}"
+    assert request("GET", base + headers["location"])[2] == created
+
+    status, _, error = request("POST", base + "/api/posts", {"title": "", "body": "x"})
+    assert status == 400
+    assert error["fields"] == {"title": "must not be blank"}
+
+    status, _, error = request("POST", base + "/api/posts", "{broken")
+    assert status == 400 and "error" in error
+
+
+def test_api_cors_allows_the_configured_origin_only(api_server):
+    _, headers, _ = request("GET", api_server.url + "/api/posts", headers={"origin": WEB_ORIGIN})
+    assert headers["access-control-allow-origin"] == WEB_ORIGIN
+    _, headers, _ = request("GET", api_server.url + "/api/posts", headers={"origin": "https://elsewhere.example"})
+    assert "access-control-allow-origin" not in headers
+
+
+def test_api_logs_are_json_lines_with_request_ids(api_server):
+    request("GET", api_server.url + "/health", headers={"x-request-id": "trace-me-42"})
+    lines = [json.loads(line) for line in api_server.output().splitlines() if line.strip()]
+    assert any(line.get("span", {}).get("request_id") == "trace-me-42" for line in lines)
+
+
+def test_ready_is_503_while_postgres_is_down_and_recovers_without_restarting_the_api(api_server, postgres_server):
+    ready = api_server.url + "/ready"
+    assert status_of(ready) == 200
+    pid = api_server.process.pid
+
+    postgres_server.stop()
+    try:
+        wait_for(lambda: status_of(ready) == 503, 30, "/ready to answer 503 with PostgreSQL stopped")
+        status, _, error = request("GET", api_server.url + "/api/posts")
+        assert status == 503 and error == {"error": "service temporarily unavailable"}
+        assert status_of(api_server.url + "/health") == 200, "liveness must not depend on the database"
+    finally:
+        postgres_server.start()
+
+    wait_for(lambda: status_of(ready) == 200, 30, "/ready to answer 200 after PostgreSQL came back")
+    assert request("GET", api_server.url + "/api/posts")[0] == 200
+    assert api_server.process.poll() is None and api_server.process.pid == pid
+
+
+def test_web_app_pages_show_the_posts_of_the_api(built_monorepo, api_server, tmp_path):
+    _, _, created = request("POST", api_server.url + "/api/posts",
+                            {"title": "Rendered by the web app", "body": "Fetched from the Rust API"})
+    port = free_port()
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn",
+           "COMPOSABLE_RUST_BACKEND_URL": api_server.url}
+    env.pop("NODE_ENV", None)  # production would also demand Redis and a session secret
+    web = Server(["node", "dist/server/index.js"], built_monorepo / "apps" / "web", env, port,
+                 tmp_path / "web.log")
+    try:
+        web.wait_until_up()
+        status, _, home = request("GET", web.url + "/")
+        assert status == 200
+        for title in [*SEEDED_TITLES, created["title"]]:
+            assert title in home
+        assert "Hello from the fixture" not in home, "the page fell back to the built-in fixture posts"
+
+        status, _, detail = request("GET", f"{web.url}/posts/{created['id']}")
+        assert status == 200
+        assert "Fetched from the Rust API" in detail
+    finally:
+        web.stop()
+
+
+def test_api_shuts_down_cleanly_on_sigterm(api_server):
+    # Last in the module: it stops the shared server.
+    assert api_server.stop() == 0
+    assert "SIGTERM received" in api_server.output()
