@@ -15,7 +15,6 @@ from pathlib import Path
 
 # (option, value) -> paths to remove, written in monorepo terms before any move.
 REMOVE_WHEN = {
-    ("layout", "standalone"): ["package.json", "pnpm-workspace.yaml"],
     ("package_manager", "npm"): ["pnpm-workspace.yaml"],
     ("backend", "none"): ["apps/api"],
     # The API declares its repositories in src/repository/mod.rs (with PostgreSQL) or src/repository.rs.
@@ -26,10 +25,10 @@ REMOVE_WHEN = {
     ("use_i18n", "no"): ["apps/web/src/app/i18n", "apps/web/locales"],
     ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts"],
     ("ci", "none"): [".github/workflows"],
-    ("license", "Proprietary"): [],
 }
 
-# Standalone: the web app becomes the project root; the shared package becomes a folder of it.
+# Standalone: the web app replaces the workspace root; the shared package becomes a folder of it.
+WORKSPACE_ROOT_FILES = ["package.json", "pnpm-workspace.yaml"]
 STANDALONE_MOVES = [("apps/web", "."), ("packages/shared/src", "src/shared")]
 STANDALONE_DROPS = ["apps", "packages"]
 
@@ -60,9 +59,12 @@ def move_contents(source: Path, target: Path) -> None:
 
 
 def lift_web_app_to_root(root: Path) -> None:
+    if not (root / "apps/web").is_dir():
+        return  # already lifted
+    for relative in WORKSPACE_ROOT_FILES:
+        remove(root, relative)
     for source, target in STANDALONE_MOVES:
-        if (root / source).is_dir():
-            move_contents(root / source, root / target)
+        move_contents(root / source, root / target)
     for relative in STANDALONE_DROPS:
         remove(root, relative)
 
