@@ -22,7 +22,7 @@ REMOVE_WHEN = {
                            "apps/api/src/repository/postgres.rs", "apps/api/tests/postgres.rs"],
     ("database", "postgres"): ["apps/api/src/repository.rs"],
     ("use_redis", "no"): ["apps/web/src/server/plugins/redis.ts"],
-    ("use_i18n", "no"): ["apps/web/src/app/i18n", "apps/web/locales"],
+    ("use_i18n", "no"): ["apps/web/src/app/i18n"],
     ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts"],
     ("ci", "none"): [".github/workflows"],
 }
