@@ -85,7 +85,9 @@ async function main() {
   const server = spawn(process.execPath, ['dist/server/index.js'], {
     env: {
       ...process.env,
-      NODE_ENV: 'production',
+      // The built server as in production, minus the production-only start checks
+      // (SESSION_SECRET, REDIS_URL); set NODE_ENV=production to include them.
+      NODE_ENV: process.env.NODE_ENV ?? 'test',
       HOST: '127.0.0.1',
       PORT: String(port),
       COMPOSABLE_RUST_BACKEND_URL: backendUrl,

@@ -1,0 +1,295 @@
+"""End to end for the generated web app (slow tier).
+
+For the default standalone (pnpm) and the full monorepo (npm workspaces, Redis, i18n, Sentry):
+install, build, run the project's own `test` and `check`, then start the real server on
+127.0.0.1 against a fake backend on loopback whose post titles try to break out of the page,
+and check pages, headers, rate limiting, Brotli, hydration and inertness in headless Chromium.
+Nothing here uses Docker: the "runtime image" check copies dist/ alone to an empty folder.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from fixtures.services import free_port
+
+pytestmark = pytest.mark.slow
+
+HOSTILE_POSTS = [
+    {"id": 1, "title": "</script><script>window.__pwned = 1</script>", "body": "closes the state element"},
+    {"id": 2, "title": "<!-- <script>window.__pwned = 2</script>", "body": "opens a comment"},
+    {"id": 3, "title": "line\u2028separator\u2029 & \"quotes\" 'single'", "body": "<img src=x onerror=alert(3)>"},
+    {"id": 4, "title": "A calm title", "body": "plain text"},
+]
+SESSION_SECRET = "e2e-" + "s" * 40
+SECURITY_HEADERS = ("content-security-policy", "strict-transport-security", "x-content-type-options",
+                    "referrer-policy")
+
+
+class FakeBackend(BaseHTTPRequestHandler):
+    """The backend contract (GET /health, /api/posts, /api/posts/:id) serving hostile titles."""
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        match = re.fullmatch(r"/api/posts/(\d+)", self.path)
+        if self.path == "/health":
+            self._send(200, {"status": "ok"})
+        elif self.path == "/api/posts":
+            self._send(200, HOSTILE_POSTS)
+        elif match and any(p["id"] == int(match[1]) for p in HOSTILE_POSTS):
+            self._send(200, next(p for p in HOSTILE_POSTS if p["id"] == int(match[1])))
+        else:
+            self._send(404, {"error": "not found"})
+
+    def _send(self, status, body):
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def fake_backend():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeBackend)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode()
+
+
+def get(url: str, headers: dict | None = None, method: str = "GET", data: bytes | None = None) -> Response:
+    request = urllib.request.Request(url, headers=headers or {}, method=method, data=data)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return Response(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
+    except urllib.error.HTTPError as error:
+        return Response(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
+
+
+class WebServer:
+    """`node dist/server/index.js` on 127.0.0.1:<free port>, stopped with SIGTERM."""
+
+    def __init__(self, cwd: Path, env: dict):
+        self.port = free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.log = cwd / f"server-{self.port}.log"
+        self.process = subprocess.Popen(
+            ["node", "dist/server/index.js"], cwd=cwd,
+            env={**os.environ, "NODE_ENV": "production", "HOST": "127.0.0.1", "PORT": str(self.port),
+                 "SESSION_SECRET": SESSION_SECRET, "LOG_LEVEL": "warn", **env},
+            stdout=self.log.open("w"), stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log.read_text()}")
+            try:
+                if get(f"{self.origin}/health").status == 200:
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"server did not answer on {self.origin}:\n{self.log.read_text()}")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        return self.process.returncode
+
+
+@pytest.fixture(scope="module", params=["standalone", "monorepo"])
+def project(request):
+    return request.getfixturevalue(f"built_{request.param}")
+
+
+@pytest.fixture(scope="module")
+def server_env(project, fake_backend, request):
+    env = {"COMPOSABLE_RUST_BACKEND_URL": fake_backend, "RATE_LIMIT_MAX": "100000"}
+    if (project.web / "src" / "server" / "plugins" / "redis.ts").exists():
+        redis = request.getfixturevalue("redis_server")
+        redis.command("FLUSHALL")
+        env["REDIS_URL"] = redis.url
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(project, server_env):
+    web = WebServer(project.web, server_env)
+    yield web
+    web.stop()
+
+
+def entry_script(html: str) -> str:
+    match = re.search(r'<script type="module" src="(/assets/[^"]+\.js)"></script>', html)
+    assert match, "the page references no hashed entry script"
+    return match[1]
+
+
+def embedded_state(html: str) -> dict:
+    match = re.search(r'<script id="app-state" type="application/json">(.*?)</script>', html, re.S)
+    assert match, "the page has no state element"
+    return json.loads(match[1])
+
+
+def test_generated_project_unit_tests_and_type_check_pass(project):
+    for script in ("test", "check"):
+        result = project.run(script, env={"CI": "true"})
+        assert result.returncode == 0, f"`{script}` failed:\n{result.stdout[-6000:]}"
+
+
+def test_pages_are_server_rendered_with_the_backend_posts(server):
+    page = get(f"{server.origin}/", {"accept": "text/html"})
+    assert page.status == 200
+    assert "A calm title" in page.text
+    assert '<h1>A calm title</h1>' in get(f"{server.origin}/posts/4", {"accept": "text/html"}).text
+    assert get(f"{server.origin}/posts/999", {"accept": "text/html"}).status == 404
+
+
+def test_hostile_titles_are_escaped_in_markup_and_state(server):
+    html = get(f"{server.origin}/", {"accept": "text/html"}).text
+    assert html.count("<script") == 2, "a title added a script element"
+    state_json = html.split('id="app-state"', 1)[1]
+    assert "<!--" not in state_json, "a title opened a comment in the state"
+    assert "\u2028" not in state_json and "\u2029" not in state_json, "raw line separators in the state"
+    assert [p["title"] for p in embedded_state(html)["posts"]] == [p["title"] for p in HOSTILE_POSTS]
+
+
+def test_security_headers_on_pages_assets_404s_and_errors(server):
+    page = get(f"{server.origin}/", {"accept": "text/html"})
+    responses = {
+        "page": page,
+        "asset": get(server.origin + entry_script(page.text)),
+        "404 page": get(f"{server.origin}/no/such/page", {"accept": "text/html"}),
+        "404 json": get(f"{server.origin}/no/such/thing"),
+        "400 error": get(f"{server.origin}/", {"content-type": "application/json"}, "POST", b"{broken"),
+    }
+    assert responses["400 error"].status == 400
+    for name, response in responses.items():
+        for header in SECURITY_HEADERS:
+            assert header in response.headers, f"{header} missing on the {name}"
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+
+
+def test_hashed_assets_are_served_brotli_precompressed_and_immutable(server):
+    asset = entry_script(get(f"{server.origin}/", {"accept": "text/html"}).text)
+    response = get(server.origin + asset, {"accept-encoding": "br, gzip"})
+    assert response.status == 200
+    assert response.headers.get("content-encoding") == "br"
+    assert "immutable" in response.headers.get("cache-control", "")
+    assert "accept-encoding" in response.headers.get("vary", "").lower()
+
+
+def test_rate_limit_returns_429_with_retry_after(project, server_env, redis_server_if_used):
+    limit = 5
+    web = WebServer(project.web, {**server_env, "RATE_LIMIT_MAX": str(limit), "RATE_LIMIT_WINDOW_MS": "60000"})
+    try:
+        statuses = [get(f"{web.origin}/api/posts").status for _ in range(limit)]
+        limited = get(f"{web.origin}/api/posts")
+        not_found = get(f"{web.origin}/unknown")
+    finally:
+        web.stop()
+    assert statuses == [200] * limit
+    assert limited.status == 429
+    assert int(limited.headers["retry-after"]) > 0
+    assert not_found.status == 429, "the not-found handler is not rate limited"
+
+
+@pytest.fixture
+def redis_server_if_used(project, request):
+    """Counters live in Redis for the monorepo: start each rate-limit test from zero."""
+    if (project.web / "src" / "server" / "plugins" / "redis.ts").exists():
+        request.getfixturevalue("redis_server").command("FLUSHALL")
+
+
+def test_hydration_and_client_interaction_work_and_hostile_titles_stay_inert_in_chromium(project, server_env):
+    """The project's own `test:e2e` (playwright-core + system Chromium) against the fake backend."""
+    env = {**server_env, "NODE_ENV": "production", "SESSION_SECRET": SESSION_SECRET,
+           "E2E_BACKEND_URL": server_env["COMPOSABLE_RUST_BACKEND_URL"], "E2E_REQUIRE_BROWSER": "1"}
+    result = project.run("test:e2e", cwd=project.web, timeout=300, env=env)
+    assert result.returncode == 0, result.stdout[-6000:]
+    for line in ("ok - the page hydrates", "ok - no injected script ran",
+                 "ok - typing in the filter narrows the list through the reducer",
+                 "ok - no page errors, dialogs or console errors"):
+        assert line in result.stdout, result.stdout[-6000:]
+
+
+def test_server_bundle_runs_from_dist_alone_without_node_modules(project, server_env, tmp_path):
+    shutil.copytree(project.web / "dist", tmp_path / "dist")
+    assert not (tmp_path / "node_modules").exists()
+    web = WebServer(tmp_path, server_env)
+    try:
+        page = get(f"{web.origin}/", {"accept": "text/html"})
+        asset = get(web.origin + entry_script(page.text), {"accept-encoding": "br"})
+        ready = get(f"{web.origin}/ready")
+    finally:
+        assert web.stop() == 0, "the server did not shut down cleanly on SIGTERM"
+    assert page.status == 200 and "A calm title" in page.text
+    assert asset.status == 200
+    assert ready.status == 200, ready.text
+
+
+def test_bad_configuration_exits_1_with_one_line(project, server_env):
+    result = subprocess.run(["node", "dist/server/index.js"], cwd=project.web, text=True, timeout=30,
+                            env={**os.environ, **server_env, "NODE_ENV": "production", "PORT": "not-a-port",
+                                 "SESSION_SECRET": SESSION_SECRET},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "PORT" in result.stderr
+    weak = subprocess.run(["node", "dist/server/index.js"], cwd=project.web, text=True, timeout=30,
+                          env={**os.environ, **server_env, "NODE_ENV": "production", "SESSION_SECRET": "short"},
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert weak.returncode == 1 and "SESSION_SECRET" in weak.stderr
+
+
+def test_locale_comes_from_query_then_accept_language_when_i18n_is_on(project, server):
+    if not (project.web / "src" / "app" / "i18n").exists():
+        html = get(f"{server.origin}/?lang=fr", {"accept": "text/html"}).text
+        assert '<html lang="en">' in html
+        return
+    by_query = get(f"{server.origin}/?lang=fr", {"accept": "text/html", "accept-language": "en"}).text
+    by_header = get(f"{server.origin}/", {"accept": "text/html", "accept-language": "fr-FR,fr;q=0.9"}).text
+    fallback = get(f"{server.origin}/", {"accept": "text/html", "accept-language": "de"}).text
+    assert '<html lang="fr">' in by_query and "Articles" in by_query
+    assert '<html lang="fr">' in by_header
+    assert '<html lang="en">' in fallback
+
+
+def test_ready_checks_redis_when_configured(project, server):
+    body = json.loads(get(f"{server.origin}/ready").text)
+    assert body["checks"]["backend"] is True
+    if (project.web / "src" / "server" / "plugins" / "redis.ts").exists():
+        assert body["checks"]["redis"] is True
