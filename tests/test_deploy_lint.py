@@ -379,7 +379,7 @@ SECRET_PATTERNS = [
 # Documented local-development placeholders and references that are not values.
 PLACEHOLDER = re.compile(r"""(?ix)^(?:
     app | postgres | password | changeme | change-me.* | example.* | placeholder.* | test.* | dev.* |
-    \$\{.*  | \$\$\{.* | \$[A-Z_]+ | <[^>]*>? | \{\{.* | secrets\. .* | process\.env.* | env\[.* |
+    \$\{.*  | \$\$\{.* | \$\(.* | \$[A-Z_]+ | <[^>]*>? | \{\{.* | secrets\. .* | process\.env.* | env\[.* |
     x+ | \.+ | \*+ | null | none | undefined | true | false | required | optional
 )$""")
 
