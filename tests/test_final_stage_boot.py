@@ -184,6 +184,7 @@ class RedisServer:
 
 WEB_BAKES = {
     "standalone-pnpm": {},
+    "monorepo-pnpm-web-only": {"layout": "monorepo", "package_manager": "pnpm"},
     "monorepo-npm-full": FULL_MONOREPO,
 }
 
