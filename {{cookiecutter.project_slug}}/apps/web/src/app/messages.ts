@@ -14,5 +14,8 @@ export const messages = {
   language: 'Language',
 } as const;
 
+/** Where these messages live in the i18n state (`translations["<locale>:common"]`). */
+export const MESSAGES_NAMESPACE = 'common';
+
 export type MessageKey = keyof typeof messages;
 export type Messages = Record<MessageKey, string>;

@@ -1,12 +1,24 @@
-{%- if cookiecutter.use_i18n == "yes" -%}
-import { createTranslator } from '@composable-svelte/core/i18n';
-import type { MessageKey } from './messages.js';
+import { {% if cookiecutter.use_i18n == "yes" %}MESSAGES_NAMESPACE, {% endif %}messages, type MessageKey } from './messages.js';
 import type { AppState } from './state.js';
-import { NAMESPACE } from './i18n/index.js';
 
-/** The text for `key` in the page's locale. */
-export function text(state: AppState, key: MessageKey, params?: Record<string, string | number>): string {
-  return createTranslator(state.i18n, NAMESPACE)(key, params);
+type Params = Record<string, string | number>;
+
+function interpolate(template: string, params: Params): string {
+  return template.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
+}
+{%- if cookiecutter.use_i18n == "yes" %}
+
+/**
+ * The text for `key` in the page's locale, from the translations the server put in the state
+ * (English when missing). Reads the state directly instead of the library's ICU translator,
+ * which would add intl-messageformat (~12 kB gzip) to the browser bundle.
+ */
+export function text(state: AppState, key: MessageKey, params: Params = {}): string {
+  for (const locale of state.i18n.fallbackChain) {
+    const value = state.i18n.translations[`${locale}:${MESSAGES_NAMESPACE}`]?.[key];
+    if (typeof value === 'string') return interpolate(value, params);
+  }
+  return interpolate(messages[key], params);
 }
 
 export function pageLocale(state: AppState): string {
@@ -16,20 +28,18 @@ export function pageLocale(state: AppState): string {
 export function availableLocales(state: AppState): readonly string[] {
   return state.i18n.availableLocales;
 }
-{%- else -%}
-import { messages, type MessageKey } from './messages.js';
-import type { AppState } from './state.js';
+{%- else %}
 
 /** The text for `key`, with `{name}` placeholders filled from `params`. */
-export function text(_state: AppState, key: MessageKey, params: Record<string, string | number> = {}): string {
-  return messages[key].replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
+export function text(_state: AppState, key: MessageKey, params: Params = {}): string {
+  return interpolate(messages[key], params);
 }
 
 export function pageLocale(_state: AppState): string {
   return 'en';
 }
 
-/** Only one locale: no language switcher. Generate with use_i18n=yes for more. */
+/** One locale: no language switcher (generate with use_i18n=yes for more). */
 export function availableLocales(_state: AppState): readonly string[] {
   return [];
 }

@@ -1,8 +1,7 @@
 import { createInitialI18nState, createSSRLocaleDetector, type I18nState } from '@composable-svelte/core/i18n';
-import { messages, type Messages } from '../messages.js';
+import { MESSAGES_NAMESPACE, messages, type Messages } from '../messages.js';
 import { fr } from './fr.js';
 
-export const NAMESPACE = 'common';
 export const DEFAULT_LOCALE = 'en';
 
 /** Add a locale: write `xx.ts` typed as `Messages` (the compiler lists what is missing) and add it here. */
@@ -25,5 +24,5 @@ export function detectLocale(request: { url: string; acceptLanguage: string }): 
 export function createI18nState(locale: string): I18nState {
   const state = createInitialI18nState(locale, SUPPORTED_LOCALES, DEFAULT_LOCALE);
   const bundle = bundles[locale] ?? messages;
-  return { ...state, translations: { [`${locale}:${NAMESPACE}`]: { ...bundle } } };
+  return { ...state, translations: { [`${locale}:${MESSAGES_NAMESPACE}`]: { ...bundle } } };
 }
