@@ -12,6 +12,7 @@ node:<major>-alpine and distroless), file ownership, and the USER switch.
 """
 
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -222,7 +223,12 @@ def test_web_final_stage_payload_boots_outside_docker(answers, tmp_path, record_
             assert status == 200, body
             status, page = get(f"http://127.0.0.1:{port}/")
             assert status == 200 and "<html" in page.lower(), page[:500]
-            assert "/assets/" in page or "<script" in page, "the page links no client bundle"
+            # The client bundle the page links is served from the laid-out dist/client.
+            scripts = re.findall(r'<script[^>]+src="(/[^"]+)"', page)
+            assert scripts, "the page links no client bundle"
+            for src in scripts:
+                status, _ = get(f"http://127.0.0.1:{port}{src}")
+                assert status == 200, f"{src}: {status}"
 
             # The image's HEALTHCHECK command, run as Docker would (inside the container's env).
             healthcheck = df.exec_form(build.stages[-1].all("HEALTHCHECK")[-1])
