@@ -228,6 +228,10 @@ def test_api_image_builds_the_locked_release_binary_onto_distroless(baked):
     cargo = read_toml(baked.api / "Cargo.toml")
     binary = cargo["bin"][0]["name"] if cargo.get("bin") else cargo["package"]["name"]
     assert df.exec_form(stages[-1].all("CMD")[-1]) == [f"/app/{binary}"]
+    # Distroless has no shell or curl: the HEALTHCHECK is a subcommand of the binary itself.
+    healthcheck = df.exec_form(stages[-1].all("HEALTHCHECK")[-1])
+    main = (baked.api / "src" / "main.rs").read_text(encoding="utf-8")
+    assert healthcheck[0] == f"/app/{binary}" and f'Some("{healthcheck[1]}")' in main, healthcheck
 
 
 # --- fly.toml ------------------------------------------------------------------------------
