@@ -4,13 +4,14 @@ import App from '../app/App.svelte';
 import type { AppState } from '../app/state.js';
 import { createAppStore } from '../app/store.js';
 import { createPostsApi } from './posts-api.js';
-import { STATE_ELEMENT_ID } from '../server/render/document.js';
+import { API_URL_META, STATE_ELEMENT_ID } from '../server/render/document.js';
 
 const stateElement = document.getElementById(STATE_ELEMENT_ID);
 const target = document.getElementById('app');
 if (stateElement?.textContent && target) {
   const state = JSON.parse(stateElement.textContent) as AppState;
-  const store = createAppStore(state, { api: createPostsApi() });
+  const apiUrl = document.querySelector<HTMLMetaElement>(`meta[name="${API_URL_META}"]`)?.content ?? '';
+  const store = createAppStore(state, { api: createPostsApi(apiUrl) });
   hydrate(App, { target, props: { store } });
   store.dispatch({ type: 'hydrated' });
 }

@@ -145,6 +145,19 @@ describe('operations', () => {
   });
 });
 
+describe('PUBLIC_API_URL', () => {
+  it('names the API for the browser and allows it in connect-src only when set', async () => {
+    const direct = await appWith({ PUBLIC_API_URL: 'https://api.example.com' });
+    const page = await direct.inject({ url: '/', headers: { accept: 'text/html' } });
+    expect(page.body).toContain('<meta name="public-api-url" content="https://api.example.com">');
+    expect(page.headers['content-security-policy']).toContain("connect-src 'self' https://api.example.com");
+    const proxied = await appWith();
+    const same = await proxied.inject({ url: '/', headers: { accept: 'text/html' } });
+    expect(same.body).not.toContain('public-api-url');
+    expect(same.headers['content-security-policy']).toContain("connect-src 'self';");
+  });
+});
+
 describe('rate limit', () => {
   it('returns 429 with Retry-After past RATE_LIMIT_MAX, also on unknown URLs', async () => {
     const app = await appWith({ RATE_LIMIT_MAX: '3' });

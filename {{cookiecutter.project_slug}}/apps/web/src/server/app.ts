@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createBackendClient, type BackendClient } from './backend.js';
 import type { Config } from './config.js';
@@ -15,6 +16,7 @@ import sentry from './plugins/sentry.js';
 {%- endif %}
 import staticAssets from './plugins/static.js';
 import { loadClientAssets } from './render/assets.js';
+import type { PageShell } from './render/page.js';
 import apiRoutes from './routes/api.js';
 import healthRoutes from './routes/health.js';
 import pageRoutes from './routes/pages.js';
@@ -50,7 +52,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   const backend = overrides.backend ?? createBackendClient({ baseUrl: config.backendUrl, timeoutMs: config.backendTimeoutMs });
-  const clientDir = overrides.clientDir ?? new URL('../client/', import.meta.url).pathname;
+  const clientDir = overrides.clientDir ?? fileURLToPath(new URL('../client/', import.meta.url));
   const assets = await loadClientAssets(clientDir);
 {%- if cookiecutter.use_sentry == "yes" %}
 
@@ -63,10 +65,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(rateLimit, { config });
   await app.register(compress);
   await app.register(staticAssets, { root: assets.dir });
-  registerErrorHandlers(app, { assets, backend });
+  const shell: PageShell = { assets, publicApiUrl: config.publicApiUrl };
+  registerErrorHandlers(app, { shell, backend });
 
   await app.register(healthRoutes, { backend });
   await app.register(apiRoutes, { backend });
-  await app.register(pageRoutes, { backend, assets });
+  await app.register(pageRoutes, { backend, shell });
   return app;
 }

@@ -1,7 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BackendClient } from './backend.js';
-import type { ClientAssets } from './render/assets.js';
-import { sendPage } from './render/page.js';
+import { sendPage, type PageShell } from './render/page.js';
 import { initialState } from '../app/state.js';
 import { createAppStore } from '../app/store.js';
 
@@ -10,12 +9,12 @@ function wantsHtml(request: FastifyRequest): boolean {
 }
 
 interface Options {
-  assets: ClientAssets;
+  shell: PageShell;
   backend: BackendClient;
 }
 
 /** One error handler and one not-found handler for the whole app. */
-export function registerErrorHandlers(app: FastifyInstance, { assets, backend }: Options): void {
+export function registerErrorHandlers(app: FastifyInstance, { shell, backend }: Options): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) {
@@ -31,6 +30,6 @@ export function registerErrorHandlers(app: FastifyInstance, { assets, backend }:
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request: FastifyRequest, reply: FastifyReply) => {
     if (!wantsHtml(request)) return reply.code(404).send({ error: 'Not Found' });
     const state = initialState({ name: 'notFound' }, { url: request.url, acceptLanguage: request.headers['accept-language'] ?? '' });
-    return sendPage(reply.code(404), createAppStore(state, { api: backend }), assets);
+    return sendPage(reply.code(404), createAppStore(state, { api: backend }), shell);
   });
 }

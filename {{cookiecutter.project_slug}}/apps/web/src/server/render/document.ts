@@ -2,6 +2,8 @@
 
 /** Element id of the state the browser hydrates from. */
 export const STATE_ELEMENT_ID = 'app-state';
+/** Meta element naming the API origin the browser should call (absent: same origin). */
+export const API_URL_META = 'public-api-url';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -31,10 +33,12 @@ export interface DocumentParts {
   state: unknown;
   scripts: string[];
   styles: string[];
+  apiUrl?: string | null;
 }
 
 export function renderDocument(parts: DocumentParts): string {
   const styles = parts.styles.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join('');
+  const apiMeta = parts.apiUrl ? `<meta name="${API_URL_META}" content="${escapeHtml(parts.apiUrl)}">\n` : '';
   const scripts = parts.scripts.map((src) => `<script type="module" src="${escapeHtml(src)}"></script>`).join('');
   return `<!doctype html>
 <html lang="${escapeHtml(parts.lang)}">
@@ -43,7 +47,7 @@ export function renderDocument(parts: DocumentParts): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(parts.title)}</title>
 <link rel="icon" href="data:,">
-${styles}${scripts}
+${apiMeta}${styles}${scripts}
 ${parts.head}
 </head>
 <body>

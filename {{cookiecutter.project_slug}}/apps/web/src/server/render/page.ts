@@ -15,7 +15,14 @@ function pageTitle(state: AppState): string {
 }
 
 /** Server-render the app for this store's state and embed that state for hydration. */
-export function renderPage(store: AppStore, assets: ClientAssets): string {
+/** What every page carries besides its state: the built assets and where the browser finds the API. */
+export interface PageShell {
+  assets: ClientAssets;
+  /** PUBLIC_API_URL: the browser calls the API there directly; null = through this server. */
+  publicApiUrl: string | null;
+}
+
+export function renderPage(store: AppStore, { assets, publicApiUrl }: PageShell): string {
   const { head, body } = render(App, { props: { store } });
   const state = store.state;
   return renderDocument({
@@ -26,12 +33,13 @@ export function renderPage(store: AppStore, assets: ClientAssets): string {
     state,
     scripts: assets.scripts,
     styles: assets.styles,
+    apiUrl: publicApiUrl,
   });
 }
 
-export function sendPage(reply: FastifyReply, store: AppStore, assets: ClientAssets): FastifyReply {
+export function sendPage(reply: FastifyReply, store: AppStore, shell: PageShell): FastifyReply {
   return reply
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .send(renderPage(store, assets));
+    .send(renderPage(store, shell));
 }

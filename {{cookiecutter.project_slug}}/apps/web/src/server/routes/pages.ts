@@ -1,19 +1,18 @@
 import { parsePostId } from '@repo/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BackendClient } from '../backend.js';
-import type { ClientAssets } from '../render/assets.js';
-import { sendPage } from '../render/page.js';
+import { sendPage, type PageShell } from '../render/page.js';
 import type { AppAction } from '../../app/reducer.js';
 import { initialState, type Route } from '../../app/state.js';
 import { createAppStore } from '../../app/store.js';
 
 interface Options {
   backend: BackendClient;
-  assets: ClientAssets;
+  shell: PageShell;
 }
 
 /** Page routes: load the data, feed it to a fresh store through the reducer, render. */
-export default async function pageRoutes(app: FastifyInstance, { backend, assets }: Options) {
+export default async function pageRoutes(app: FastifyInstance, { backend, shell }: Options) {
   function storeFor(request: FastifyRequest, route: Route) {
     const state = initialState(route, { url: request.url, acceptLanguage: request.headers['accept-language'] ?? '' });
     // Effects never run on the server, so the server-side api is never called by the reducer.
@@ -32,7 +31,7 @@ export default async function pageRoutes(app: FastifyInstance, { backend, assets
   app.get('/', async (request, reply) => {
     const store = storeFor(request, { name: 'list' });
     store.dispatch(await load(request, async () => ({ type: 'postsLoaded', posts: await backend.listPosts() })));
-    return sendPage(reply, store, assets);
+    return sendPage(reply, store, shell);
   });
 
   app.get<{ Params: { id: string } }>('/posts/:id', async (request, reply) => {
@@ -42,6 +41,6 @@ export default async function pageRoutes(app: FastifyInstance, { backend, assets
       store.dispatch(await load(request, async () => ({ type: 'postLoaded', post: await backend.getPost(id) })));
     }
     const status = store.state.route.name === 'notFound' ? 404 : store.state.status === 'failed' ? 503 : 200;
-    return sendPage(reply.code(status), store, assets);
+    return sendPage(reply.code(status), store, shell);
   });
 }
