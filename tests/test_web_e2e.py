@@ -293,3 +293,12 @@ def test_ready_checks_redis_when_configured(project, server):
     assert body["checks"]["backend"] is True
     if (project.web / "src" / "server" / "plugins" / "redis.ts").exists():
         assert body["checks"]["redis"] is True
+
+
+def test_bundles_leave_out_dompurify_and_jsdom(project):
+    """The library's root entry re-exports a sanitizer built on jsdom; the app imports around it."""
+    bundles = [project.web / "dist" / "server" / "index.js", *(project.web / "dist" / "client" / "assets").glob("*.js")]
+    for bundle in bundles:
+        text = bundle.read_text(errors="replace")
+        for marker in ("isomorphic-dompurify", "DOMPurify", "jsdom"):
+            assert marker not in text, f"{marker} found in {bundle.name}"

@@ -138,8 +138,10 @@ async function main() {
     check(true, 'typing in the filter narrows the list through the reducer');
 
     await page.fill('input[name="filter"]', '');
-    await page.click('button:has-text("Refresh"), button:has-text("Actualiser")');
-    await page.waitForFunction(() => !document.querySelector('button[disabled]'), undefined, { timeout: 5000 });
+    const refreshed = page.waitForResponse((r) => r.url().endsWith('/api/posts') && r.status() === 200, { timeout: 5000 });
+    await page.click('.toolbar button');
+    await refreshed;
+    await page.waitForFunction(() => !document.querySelector('.toolbar button[disabled]'), undefined, { timeout: 5000 });
     check((await page.locator('ul.posts li').count()) === expected.length, 'refresh reloads the list through an effect');
 
     await page.goto(`${origin}/posts/${state.posts[0].id}`);
