@@ -208,6 +208,17 @@ def test_api_serves_posts_from_postgres_over_http(api_server):
     assert status == 400 and "error" in error
 
 
+def test_healthcheck_subcommand_exits_0_only_while_the_server_answers(api_binary, api_server):
+    def healthcheck(port: int) -> subprocess.CompletedProcess:
+        env = cargo_env(PORT=str(port), DATABASE_URL="postgres://app@127.0.0.1:1/app")
+        return subprocess.run([str(api_binary), "healthcheck"], env=env, text=True, capture_output=True, timeout=30)
+
+    assert healthcheck(api_server.port).returncode == 0
+    down = healthcheck(free_port())
+    assert down.returncode == 1
+    assert down.stderr.startswith("unhealthy: ")
+
+
 def test_api_cors_allows_the_configured_origin_only(api_server):
     _, headers, _ = request("GET", api_server.url + "/api/posts", headers={"origin": WEB_ORIGIN})
     assert headers["access-control-allow-origin"] == WEB_ORIGIN

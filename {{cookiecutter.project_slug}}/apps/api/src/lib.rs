@@ -6,6 +6,7 @@
 
 pub mod composable;
 pub mod config;
+pub mod healthcheck;
 pub mod http;
 pub mod posts;
 pub mod readiness;

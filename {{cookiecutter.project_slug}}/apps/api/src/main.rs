@@ -1,5 +1,6 @@
 //! `api` serves the HTTP API; `api migrate` applies the database migrations and exits
-//! (Fly's release_command runs it before each deploy).
+//! (Fly's release_command runs it before each deploy); `api healthcheck` exits 0 when the
+//! server running next to it answers `/health` (the container's HEALTHCHECK).
 
 use std::error::Error;
 use std::process::ExitCode;
@@ -7,18 +8,19 @@ use std::sync::Arc;
 
 use api::config::Config;
 use api::http::{self, AppState};
-use api::{server, telemetry};
+use api::{healthcheck, server, telemetry};
 
 enum Command {
     Serve,
+    Healthcheck,
     #[cfg(feature = "postgres")]
     Migrate,
 }
 
 const USAGE: &str = if cfg!(feature = "postgres") {
-    "usage: api [serve | migrate]"
+    "usage: api [serve | migrate | healthcheck]"
 } else {
-    "usage: api [serve]"
+    "usage: api [serve | healthcheck]"
 };
 
 #[tokio::main]
@@ -37,12 +39,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    telemetry::init(&config.log_filter);
-
     let outcome = match command {
         Command::Serve => serve(config).await,
         #[cfg(feature = "postgres")]
         Command::Migrate => migrate(config).await,
+        // No logging set-up: the only output is a line on stderr when the check fails.
+        Command::Healthcheck => return healthcheck(config).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -56,6 +58,7 @@ async fn main() -> ExitCode {
 fn parse_command(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
     let command = match args.next().as_deref() {
         None | Some("serve") => Command::Serve,
+        Some("healthcheck") => Command::Healthcheck,
         #[cfg(feature = "postgres")]
         Some("migrate") => Command::Migrate,
         Some(other) => return Err(format!("unknown command {other:?}")),
@@ -67,9 +70,20 @@ fn parse_command(mut args: impl Iterator<Item = String>) -> Result<Command, Stri
 }
 
 async fn serve(config: Config) -> Result<(), Box<dyn Error>> {
+    telemetry::init(&config.log_filter);
     let state = AppState::new(repository(&config)?);
     server::serve(config.listen, http::router(state, &config.http)).await?;
     Ok(())
+}
+
+async fn healthcheck(config: Config) -> ExitCode {
+    match healthcheck::check(config.listen).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(reason) => {
+            eprintln!("unhealthy: {reason}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[cfg(feature = "postgres")]
@@ -95,6 +109,7 @@ fn repository(
 
 #[cfg(feature = "postgres")]
 async fn migrate(config: Config) -> Result<(), Box<dyn Error>> {
+    telemetry::init(&config.log_filter);
     use api::repository::postgres;
     let pool = postgres::connect_lazy(&config.database)?;
     postgres::migrate(&pool).await?;
