@@ -67,7 +67,7 @@ def expected_presence(answers):
 
 
 @pytest.mark.parametrize("answers", MATRIX, ids=[combination_id(c) for c in MATRIX])
-def test_bake_is_clean(cookies, answers):
+def test_bake_is_clean_and_holds_exactly_the_files_the_answers_call_for(cookies, answers):
     result = cookies.bake(extra_context=answers, template=str(TEMPLATE_DIR))
     assert result.exception is None, result.exception
     assert result.exit_code == 0
@@ -77,6 +77,7 @@ def test_bake_is_clean(cookies, answers):
     assert empty_dirs(root) == []
     for relative, present in expected_presence(answers).items():
         assert (root / relative).exists() is present, relative
+    assert relative_files(root) == expected_files(answers)
     root_package = json.loads((root / "package.json").read_text())
     assert root_package["engines"]["node"].endswith(answers["node_version"])
     assert (root / ".nvmrc").read_text().strip() == answers["node_version"]
@@ -157,3 +158,44 @@ def test_derived_names_are_valid_for_awkward_project_names(tmp_path, name, slug)
     if fly_api.exists():  # the API's app name, derived from the slug, still fits in 63 characters
         import tomllib
         assert len(tomllib.loads(fly_api.read_text())["app"]) <= 63
+
+
+SKELETON = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
+
+# The spec of which template files a project gets: path prefix -> the answers that keep it.
+# Independent of the post-generation hook's table, which this checks.
+KEPT_WHEN = {
+    "package.json": lambda a: a["layout"] == "monorepo",
+    "pnpm-workspace.yaml": lambda a: a["layout"] == "monorepo" and a["package_manager"] == "pnpm",
+    "packages/shared/package.json": lambda a: a["layout"] == "monorepo",
+    "packages/shared/tsconfig.json": lambda a: a["layout"] == "monorepo",
+    "apps/api/": lambda a: a["backend"] == "rust",
+    "apps/api/migrations/": lambda a: a["database"] == "postgres",
+    "apps/api/build.rs": lambda a: a["database"] == "postgres",
+    "apps/api/src/repository/postgres.rs": lambda a: a["database"] == "postgres",
+    "apps/api/tests/postgres.rs": lambda a: a["database"] == "postgres",
+    "apps/api/src/repository.rs": lambda a: a["database"] == "none",
+    "apps/api/src/repository/mod.rs": lambda a: a["database"] == "postgres",
+    "apps/web/src/server/plugins/redis.ts": lambda a: a["use_redis"] == "yes",
+    "apps/web/src/server/plugins/sentry.ts": lambda a: a["use_sentry"] == "yes",
+    "apps/web/src/app/i18n/": lambda a: a["use_i18n"] == "yes",
+    ".github/workflows/": lambda a: a["ci"] == "github-actions",
+}
+
+
+def standalone_path(path):
+    """Where a template file lands in the standalone layout."""
+    for source, target in (("apps/web/", ""), ("packages/shared/src/", "src/shared/")):
+        if path.startswith(source):
+            return target + path[len(source):]
+    return path
+
+
+def expected_files(answers):
+    expected = set()
+    for path in relative_files(SKELETON):
+        rules = [rule for prefix, rule in KEPT_WHEN.items() if path == prefix or path.startswith(prefix)
+                 and prefix.endswith("/")]
+        if all(rule(answers) for rule in rules):
+            expected.add(path if answers["layout"] == "monorepo" else standalone_path(path))
+    return expected
