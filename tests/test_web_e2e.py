@@ -288,11 +288,19 @@ def test_locale_comes_from_query_then_accept_language_when_i18n_is_on(project, s
     assert '<html lang="en">' in fallback
 
 
-def test_ready_checks_redis_when_configured(project, server):
+def test_ready_checks_redis_and_pages_share_backend_answers_through_it(project, server, request):
     body = json.loads(get(f"{server.origin}/ready").text)
     assert body["checks"]["backend"] is True
-    if (project.web / "src" / "server" / "plugins" / "redis.ts").exists():
-        assert body["checks"]["redis"] is True
+    if not (project.web / "src" / "server" / "plugins" / "redis.ts").exists():
+        assert "redis" not in body["checks"]
+        return
+    assert body["checks"]["redis"] is True
+    redis = request.getfixturevalue("redis_server")
+    assert get(f"{server.origin}/", {"accept": "text/html"}).status == 200
+    deadline = time.monotonic() + 5
+    while redis.command("EXISTS", "web-cache:posts") != b":1" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert redis.command("EXISTS", "web-cache:posts") == b":1", "the posts were not cached in Redis"
 
 
 def test_bundles_leave_out_dompurify_and_jsdom(project):

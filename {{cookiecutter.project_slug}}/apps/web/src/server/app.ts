@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createBackendClient, type BackendClient } from './backend.js';
+{%- if cookiecutter.use_redis == "yes" %}
+import { withRedisCache } from './backend-cache.js';
+{%- endif %}
 import type { Config } from './config.js';
 import { registerErrorHandlers } from './errors.js';
 import { loggerOptions } from './logger.js';
@@ -69,7 +72,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   registerErrorHandlers(app, { shell, backend });
 
   await app.register(healthRoutes, { backend });
+{%- if cookiecutter.use_redis == "yes" %}
+  const data = app.redis ? withRedisCache(backend, app.redis) : backend;
+  await app.register(apiRoutes, { backend: data });
+  await app.register(pageRoutes, { backend: data, shell });
+{%- else %}
   await app.register(apiRoutes, { backend });
   await app.register(pageRoutes, { backend, shell });
+{%- endif %}
   return app;
 }
