@@ -316,6 +316,46 @@ def bake_value(baked, option: str) -> str:
     return {"fly_app_name": slug, "fly_api_app_name": f"{slug}-api"}[option]
 
 
+# --- compose and configuration -------------------------------------------------------------
+
+
+def test_compose_waits_only_on_services_that_have_a_health_check(baked):
+    compose = yaml.safe_load((baked.root / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    for name, service in services.items():
+        for target, condition in (service.get("depends_on") or {}).items():
+            assert target in services, f"{name} depends on unknown {target}"
+            if condition["condition"] != "service_healthy":
+                continue
+            dependency = services[target]
+            if "healthcheck" in dependency:
+                continue
+            build = dependency["build"]
+            context = baked.root / (build if isinstance(build, str) else build["context"])
+            dockerfile = context / ("Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile"))
+            if not isinstance(build, str) and "dockerfile" in build:
+                dockerfile = baked.root / build["dockerfile"]
+            assert final_stage(dockerfile).all("HEALTHCHECK"), f"{name} waits for {target}, which has no health check"
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if not source.startswith((".", "/")):
+                assert source in compose.get("volumes", {}), f"{name}: volume {source} is not declared"
+
+
+def test_every_variable_the_apps_read_is_documented_in_the_readme(baked):
+    readme = (baked.root / "README.md").read_text(encoding="utf-8")
+    config = (baked.web / "src" / "server" / "config.ts").read_text(encoding="utf-8")
+    names = set(re.findall(r"env, '([A-Z][A-Z0-9_]+)'", config)) | set(re.findall(r"env\.([A-Z][A-Z0-9_]+)", config))
+    if baked.api:
+        names |= set(re.findall(r'var\("([A-Z][A-Z0-9_]+)"\)', (baked.api / "src" / "config.rs").read_text(encoding="utf-8")))
+    names -= {"FLY_APP_NAME"}  # set by Fly itself
+    if baked.answers["database"] != "postgres":  # read only by the optional `postgres` feature
+        names = {name for name in names if not name.startswith("DATABASE_")}
+    assert names
+    missing = sorted(name for name in names if f"`{name}`" not in readme)
+    assert not missing, f"README.md does not document {missing}"
+
+
 # --- workflows -----------------------------------------------------------------------------
 
 
