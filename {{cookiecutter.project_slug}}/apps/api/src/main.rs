@@ -8,6 +8,10 @@ use std::sync::Arc;
 
 use api::config::Config;
 use api::http::{self, AppState};
+#[cfg(not(feature = "postgres"))]
+use api::repository::memory::MemoryPostRepository;
+#[cfg(feature = "postgres")]
+use api::repository::postgres::{self, PgPostRepository};
 use api::{healthcheck, server, telemetry};
 
 enum Command {
@@ -87,36 +91,24 @@ async fn healthcheck(config: Config) -> ExitCode {
 }
 
 #[cfg(feature = "postgres")]
-fn repository(
-    config: &Config,
-) -> Result<Arc<api::repository::postgres::PgPostRepository>, Box<dyn Error>> {
-    use api::repository::postgres;
+fn repository(config: &Config) -> Result<Arc<PgPostRepository>, Box<dyn Error>> {
     let pool = postgres::connect_lazy(&config.database)?;
-    Ok(Arc::new(postgres::PgPostRepository::new(pool)))
+    Ok(Arc::new(PgPostRepository::new(pool)))
 }
 
 #[cfg(not(feature = "postgres"))]
-fn repository(
-    _config: &Config,
-) -> Result<Arc<api::repository::memory::MemoryPostRepository>, Box<dyn Error>> {
-    tracing::info!(
-        "posts are kept in memory: they are lost on restart and not shared between instances"
-    );
-    Ok(Arc::new(
-        api::repository::memory::MemoryPostRepository::seeded(),
-    ))
+fn repository(_config: &Config) -> Result<Arc<MemoryPostRepository>, Box<dyn Error>> {
+    tracing::info!("posts are kept in memory: lost on restart, not shared between instances");
+    Ok(Arc::new(MemoryPostRepository::seeded()))
 }
 
 #[cfg(feature = "postgres")]
 async fn migrate(config: Config) -> Result<(), Box<dyn Error>> {
     telemetry::init(&config.log_filter);
-    use api::repository::postgres;
     let pool = postgres::connect_lazy(&config.database)?;
     postgres::migrate(&pool).await?;
-    tracing::info!(
-        migrations = postgres::MIGRATOR.iter().count(),
-        "database schema is up to date"
-    );
+    let applied = postgres::MIGRATOR.iter().count();
+    tracing::info!(migrations = applied, "database schema is up to date");
     pool.close().await;
     Ok(())
 }
