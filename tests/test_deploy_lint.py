@@ -372,7 +372,12 @@ def test_deploy_runs_after_ci_on_main_only_when_deploy_on_push(baked):
     if baked.answers["deploy_on_push"] == "yes":
         assert triggers["workflow_run"] == {"workflows": ["CI"], "types": ["completed"], "branches": ["main"]}
         for job in deploy["jobs"].values():
-            assert "workflow_run.conclusion == 'success'" in job.get("if", "") or job.get("needs")
+            if job.get("needs"):
+                continue
+            condition = job["if"]
+            for required in ("workflow_run.conclusion == 'success'", "workflow_run.event == 'push'",
+                             "workflow_run.head_repository.full_name == github.repository"):
+                assert required in condition, f"deploy job runs without {required}"
     else:
         assert set(triggers) == {"workflow_dispatch"}
     assert deploy["concurrency"]["cancel-in-progress"] == "false"
