@@ -2,9 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createBackendClient, type BackendClient } from './backend.js';
-{%- if cookiecutter.use_redis == "yes" %}
-import { withRedisCache } from './backend-cache.js';
-{%- endif %}
 import type { Config } from './config.js';
 import { registerErrorHandlers } from './errors.js';
 import { loggerOptions } from './logger.js';
@@ -12,7 +9,7 @@ import compress from './plugins/compress.js';
 import helmet from './plugins/helmet.js';
 import rateLimit from './plugins/rate-limit.js';
 {%- if cookiecutter.use_redis == "yes" %}
-import redis from './plugins/redis.js';
+import redis, { withRedisCache } from './plugins/redis.js';
 {%- endif %}
 {%- if cookiecutter.use_sentry == "yes" %}
 import sentry from './plugins/sentry.js';
