@@ -136,6 +136,22 @@ describe('operations', () => {
     expectSecurityHeaders(response.headers);
   });
 
+  it('logs JSON with a request id and without credentials', async () => {
+    const lines: string[] = [];
+    const app = await buildApp(loadConfig({ LOG_LEVEL: 'info' }), {
+      backend: backendWith(HOSTILE),
+      clientDir,
+      logStream: { write: (line) => void lines.push(line) },
+    });
+    apps.push(app);
+    await app.inject({ url: '/health', headers: { authorization: 'Bearer s3cret-token', cookie: 'session=s3cret-cookie' } });
+    const logs = lines.join('');
+    expect(logs).not.toContain('s3cret');
+    const incoming = lines.map((line) => JSON.parse(line)).find((entry) => entry.req);
+    expect(incoming.req.headers).toMatchObject({ authorization: '[redacted]', cookie: '[redacted]' });
+    expect(incoming.reqId).toBeTruthy();
+  });
+
   it('rejects bodies over the limit with 413', async () => {
     const app = await appWith();
     app.post('/echo', async (request) => request.body);

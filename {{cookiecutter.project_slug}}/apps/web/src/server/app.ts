@@ -30,12 +30,14 @@ export interface AppOverrides {
   backend?: BackendClient;
   /** Folder of the client build; defaults to dist/client next to the server bundle. */
   clientDir?: string;
+  /** Where the JSON log lines go; defaults to stdout. */
+  logStream?: { write(line: string): void };
 }
 
 /** The whole server, ready to `listen()` or `inject()`. Registration order is the request order. */
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: loggerOptions(config),
+    logger: { ...loggerOptions(config), ...(overrides.logStream ? { stream: overrides.logStream } : {}) },
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
