@@ -78,7 +78,6 @@ def remove_empty_dirs(root: Path) -> None:
 def next_steps(answers: dict) -> str:
     pm = answers["package_manager"]
     run = "npm run" if pm == "npm" else "pnpm"
-    monorepo = answers["layout"] == "monorepo"
     rust = answers["backend"] == "rust"
     lines = [
         f"cd {answers['project_slug']}",
@@ -94,8 +93,8 @@ def next_steps(answers: dict) -> str:
         migrate = " -- migrate" if answers["database"] == "postgres" else ""
         lines.append(f"cargo run --manifest-path apps/api/Cargo.toml{migrate}   # then run it again without 'migrate' to serve")
     lines += [f"{run} dev", f"{run} test"]
-    config = "apps/web/fly.toml" if monorepo else "fly.toml"
-    lines.append(f"fly launch --no-deploy --copy-config --config {config}   # then see docs/DEPLOYMENT-GUIDE.md")
+    apps = [answers["fly_app_name"]] + ([answers["fly_api_app_name"]] if rust else [])
+    lines.append(f"fly apps create {' && fly apps create '.join(apps)}   # then docs/DEPLOYMENT-GUIDE.md: secrets, deploy")
     return "\n".join(f"  {line}" for line in lines)
 
 

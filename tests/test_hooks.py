@@ -184,6 +184,6 @@ def test_post_hook_next_steps_name_the_chosen_tools():
     assert "npm install" in steps and "pnpm" not in steps
     assert "docker compose up -d postgres redis" in steps
     assert "-- migrate" in steps
-    assert "--config apps/web/fly.toml" in steps
+    assert "fly apps create my-composable-app && fly apps create my-composable-app-api" in steps
     standalone = post_gen.next_steps(default_answers())
     assert "pnpm install" in standalone and "cargo" not in standalone and "docker compose" not in standalone
