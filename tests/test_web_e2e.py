@@ -33,6 +33,7 @@ HOSTILE_POSTS = [
     {"id": 3, "title": "line\u2028separator\u2029 & \"quotes\" 'single'", "body": "<img src=x onerror=alert(3)>"},
     {"id": 4, "title": "A calm title", "body": "plain text"},
 ]
+SLOW_POST = {"id": 777, "title": "Slow to load", "body": "served after a delay"}
 SESSION_SECRET = "e2e-" + "s" * 40
 SECURITY_HEADERS = ("content-security-policy", "strict-transport-security", "x-content-type-options",
                     "referrer-policy")
@@ -43,7 +44,10 @@ class FakeBackend(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
         match = re.fullmatch(r"/api/posts/(\d+)", self.path)
-        if self.path == "/health":
+        if self.path == f"/api/posts/{SLOW_POST['id']}":
+            time.sleep(1.5)  # a request still in flight when the server is told to stop
+            self._send(200, SLOW_POST)
+        elif self.path == "/health":
             self._send(200, {"status": "ok"})
         elif self.path == "/api/posts":
             self._send(200, HOSTILE_POSTS)
@@ -310,3 +314,20 @@ def test_bundles_leave_out_dompurify_and_jsdom(project):
         text = bundle.read_text(errors="replace")
         for marker in ("isomorphic-dompurify", "DOMPurify", "jsdom"):
             assert marker not in text, f"{marker} found in {bundle.name}"
+
+
+def test_sigterm_lets_in_flight_requests_finish_then_exits_0(project, server_env):
+    web = WebServer(project.web, server_env)
+    result = {}
+
+    def slow_request():
+        result["response"] = get(f"{web.origin}/posts/{SLOW_POST['id']}", {"accept": "text/html"})
+
+    thread = threading.Thread(target=slow_request)
+    thread.start()
+    time.sleep(0.5)
+    web.process.send_signal(signal.SIGTERM)
+    thread.join(timeout=15)
+    assert web.process.wait(timeout=15) == 0
+    assert result["response"].status == 200
+    assert "Slow to load" in result["response"].text
