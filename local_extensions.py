@@ -36,6 +36,11 @@ def yaml_str(value: str) -> str:
     return text
 
 
+def compose_str(value: str) -> str:
+    """A YAML scalar for docker-compose.yml, which also expands `$VAR`: `$` is written `$$`."""
+    return yaml_str(str(value).replace("$", "$$"))
+
+
 def rust_str(value: str) -> str:
     """A Rust string literal."""
     out = []
@@ -84,6 +89,7 @@ class EscapeFilters(Extension):
             json_str=json_str,
             toml_str=toml_str,
             yaml_str=yaml_str,
+            compose_str=compose_str,
             rust_str=rust_str,
             shell_quote=shell_quote,
             one_line=one_line,

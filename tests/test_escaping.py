@@ -104,3 +104,31 @@ def test_hostile_text_never_lands_raw_in_markdown(hostile_project):
     assert filters.md_text(text) in readme
     if "<script>" in text:
         assert "<script>" not in readme
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=IDS)
+def test_compose_filter_survives_yaml_and_variable_interpolation(text):
+    parsed = yaml.safe_load(f"value: {filters.compose_str(text)}\n")["value"]
+    assert parsed.replace("$$", "$") == text
+
+
+def test_hostile_text_round_trips_in_resolved_compose_labels(hostile_project):
+    """`docker-compose config` (no engine needed) parses, interpolates and prints the labels back."""
+    text, root = hostile_project
+    (root / ".env").write_text((root / ".env.example").read_text())
+    result = subprocess.run(["docker-compose", "-f", "docker-compose.yml", "config", "--format", "json"],
+                            cwd=root, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    labels = json.loads(result.stdout)["services"]["web"]["build"]["labels"]
+    # `config` prints a compose file again, so a literal `$` comes back escaped as `$$`;
+    # anything interpolated (`${HOME}`) would have come back as its value instead.
+    assert labels["org.opencontainers.image.title"] == text.replace("$", "$$")
+    assert labels["org.opencontainers.image.description"] == text.replace("$", "$$")
+
+
+def test_hostile_text_round_trips_in_the_page_title_source(hostile_project):
+    """The site name is a JSON string literal in TypeScript; the server HTML-escapes it into <title>."""
+    text, root = hostile_project
+    source = (root / "apps/web/src/app/site.ts").read_text(encoding="utf-8")
+    literal = source.split("SITE_NAME = ", 1)[1].rsplit(";", 1)[0]
+    assert json.loads(literal) == text
