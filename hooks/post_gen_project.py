@@ -84,14 +84,16 @@ def next_steps(answers: dict) -> str:
         "git init",
         f"{pm} install                # writes the lockfile: commit it, Docker and CI install from it",
         "cp .env.example .env",
+        "set -a; . ./.env; set +a     # the dev servers read their settings from the environment",
     ]
     services = [name for name, wanted in (("postgres", answers["database"] == "postgres"),
                                           ("redis", answers["use_redis"] == "yes")) if wanted]
     if services:
         lines.append(f"docker compose up -d {' '.join(services)}")
     if rust:
-        migrate = " -- migrate" if answers["database"] == "postgres" else ""
-        lines.append(f"cargo run --manifest-path apps/api/Cargo.toml{migrate}   # then run it again without 'migrate' to serve")
+        if answers["database"] == "postgres":
+            lines.append("cargo run --manifest-path apps/api/Cargo.toml -- migrate")
+        lines.append("cargo run --manifest-path apps/api/Cargo.toml   # in a second terminal: the API on :8080")
     lines += [f"{run} dev", f"{run} test"]
     apps = [answers["fly_app_name"]] + ([answers["fly_api_app_name"]] if rust else [])
     lines.append(f"fly apps create {' && fly apps create '.join(apps)}   # then docs/DEPLOYMENT-GUIDE.md: secrets, deploy")
