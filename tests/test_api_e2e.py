@@ -7,17 +7,14 @@ target directory shared by the whole suite, so the dependencies compile once per
 import json
 import os
 import shutil
-import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from conftest import CACHE_DIR, bake
-from fixtures.services import free_port
+from servers import ServerProcess, free_port, http, status_of
 
 pytestmark = pytest.mark.slow
 
@@ -47,15 +44,9 @@ def request(method: str, url: str, body: dict | str | None = None, headers: dict
     if body is not None:
         data = (body if isinstance(body, str) else json.dumps(body)).encode()
         headers.setdefault("content-type", "application/json")
-    req = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as response:
-            status, reply_headers, raw = response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        status, reply_headers, raw = error.code, error.headers, error.read()
-    text = raw.decode()
-    is_json = reply_headers.get("content-type", "").startswith("application/json")
-    return status, reply_headers, json.loads(text) if is_json else text
+    reply = http(url, headers, method, data)
+    is_json = reply.headers.get("content-type", "").startswith("application/json")
+    return reply.status, reply.headers, reply.json() if is_json else reply.text
 
 
 def get(url: str):
@@ -72,46 +63,6 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):
             return value
         time.sleep(interval)
     pytest.fail(f"timed out after {timeout}s waiting for {what}")
-
-
-def status_of(url: str) -> int | None:
-    try:
-        return request("GET", url)[0]
-    except OSError:
-        return None
-
-
-class Server:
-    """A child process serving HTTP on 127.0.0.1:`port`, its output kept in a log file."""
-
-    def __init__(self, args: list[str], cwd: Path, env: dict, port: int, log: Path):
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.log = log
-        self._log_handle = log.open("w")
-        self.process = subprocess.Popen(args, cwd=cwd, env=env, stdout=self._log_handle,
-                                        stderr=subprocess.STDOUT)
-
-    def wait_until_up(self, path: str = "/health", timeout: float = 60) -> None:
-        def up():
-            if self.process.poll() is not None:
-                pytest.fail(f"server exited with {self.process.returncode}:\n{self.output()}")
-            return status_of(self.url + path) == 200
-        wait_for(up, timeout, f"{self.url}{path}")
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log_handle.close()
-        return self.process.returncode
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +94,7 @@ def api_server(api_binary, migrated_database, tmp_path_factory):
     port = free_port()
     env = cargo_env(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=migrated_database,
                     DATABASE_ACQUIRE_TIMEOUT_SECS="1", CORS_ALLOWED_ORIGINS=WEB_ORIGIN, RUST_LOG="info")
-    server = Server([str(api_binary)], api_binary.parent, env, port,
+    server = ServerProcess([str(api_binary)], api_binary.parent, env, port,
                     tmp_path_factory.mktemp("api") / "api.log")
     try:
         server.wait_until_up()
@@ -258,7 +209,7 @@ def test_web_app_pages_show_the_posts_of_the_api(built_monorepo, api_server, tmp
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn",
            "COMPOSABLE_RUST_BACKEND_URL": api_server.url}
     env.pop("NODE_ENV", None)  # production would also demand Redis and a session secret
-    web = Server(["node", "dist/server/index.js"], built_monorepo.web, env, port,
+    web = ServerProcess(["node", "dist/server/index.js"], built_monorepo.web, env, port,
                  tmp_path / "web.log")
     try:
         web.wait_until_up()

@@ -15,48 +15,18 @@ import os
 import re
 import shlex
 import shutil
-import signal
-import socket
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 import dockerfile_model as df
 from conftest import CACHE_DIR, FULL_MONOREPO, bake
+from servers import ServerProcess, free_port, http
 
 pytestmark = pytest.mark.slow
 
 SESSION_SECRET = "final-stage-boot-test-session-secret-0123456789"  # 48 characters
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def get(url: str, timeout: float = 5.0) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode("utf-8", "replace")
-
-
-def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"exited with {process.returncode} before answering {url}")
-        try:
-            get(url, timeout=1.0)
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {seconds}s")
 
 
 def folder_size(folder: Path) -> int:
@@ -165,24 +135,6 @@ def install_like_the_user(project: Path, package_manager: str) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
-class RedisServer:
-    def __enter__(self):
-        self.port = free_port()
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                         "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return self
-            time.sleep(0.1)
-        raise AssertionError("redis-server did not start")
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 WEB_BAKES = {
     "standalone-pnpm": {},
     "monorepo-pnpm-web-only": {"layout": "monorepo", "package_manager": "pnpm"},
@@ -191,7 +143,7 @@ WEB_BAKES = {
 
 
 @pytest.mark.parametrize("answers", WEB_BAKES.values(), ids=WEB_BAKES.keys())
-def test_web_final_stage_payload_boots_outside_docker(answers, tmp_path, record_property):
+def test_web_final_stage_payload_boots_outside_docker(answers, tmp_path, record_property, request):
     project = bake(tmp_path / "baked", **answers)
     monorepo = answers.get("layout") == "monorepo"
     dockerfile = project / "apps" / "web" / "Dockerfile" if monorepo else project / "Dockerfile"
@@ -212,45 +164,32 @@ def test_web_final_stage_payload_boots_outside_docker(answers, tmp_path, record_
     port = free_port()
     env = {"PATH": os.environ["PATH"], **image_env, "PORT": str(port), "HOST": "127.0.0.1",
            "NODE_ENV": "production", "SESSION_SECRET": SESSION_SECRET, "LOG_LEVEL": "warn"}
-    with RedisServer() if answers.get("use_redis") == "yes" else _nothing() as redis:
-        if redis:
-            env["REDIS_URL"] = f"redis://127.0.0.1:{redis.port}"
-        server = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  text=True)
-        try:
-            wait_until_up(f"http://127.0.0.1:{port}/health", server)
-            status, body = get(f"http://127.0.0.1:{port}/health")
-            assert status == 200, body
-            status, page = get(f"http://127.0.0.1:{port}/")
-            assert status == 200 and "<html" in page.lower(), page[:500]
-            # The client bundle the page links is served from the laid-out dist/client.
-            scripts = re.findall(r'<script[^>]+src="(/[^"]+)"', page)
-            assert scripts, "the page links no client bundle"
-            for src in scripts:
-                status, _ = get(f"http://127.0.0.1:{port}{src}")
-                assert status == 200, f"{src}: {status}"
+    if answers.get("use_redis") == "yes":
+        env["REDIS_URL"] = request.getfixturevalue("redis_server").url
+    server = ServerProcess(cmd, workdir, env, port, tmp_path / "server.log")
+    try:
+        server.wait_until_up(timeout=30)
+        health = http(f"{server.url}/health")
+        assert health.status == 200, health.text
+        page = http(f"{server.url}/")
+        assert page.status == 200 and "<html" in page.text.lower(), page.text[:500]
+        # The client bundle the page links is served from the laid-out dist/client.
+        scripts = re.findall(r'<script[^>]+src="(/[^"]+)"', page.text)
+        assert scripts, "the page links no client bundle"
+        for src in scripts:
+            status = http(f"{server.url}{src}").status
+            assert status == 200, f"{src}: {status}"
 
-            # The image's HEALTHCHECK command, run as Docker would (inside the container's env).
-            healthcheck = df.exec_form(build.stages[-1].all("HEALTHCHECK")[-1])
-            probe = subprocess.run(healthcheck, cwd=workdir, env=env, capture_output=True, text=True, timeout=15)
-            assert probe.returncode == 0, probe.stderr
+        # The image's HEALTHCHECK command, run as Docker would (inside the container's env).
+        healthcheck = df.exec_form(build.stages[-1].all("HEALTHCHECK")[-1])
+        probe = subprocess.run(healthcheck, cwd=workdir, env=env, capture_output=True, text=True, timeout=15)
+        assert probe.returncode == 0, probe.stderr
 
-            # SIGTERM (fly.toml kill_signal) drains and exits cleanly, well within kill_timeout.
-            server.send_signal(signal.SIGTERM)
-            assert server.wait(timeout=15) == 0
-        finally:
-            if server.poll() is None:
-                server.kill()
-            output = server.communicate(timeout=10)[0]
-        assert "Invalid configuration" not in output, output
-
-
-class _nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
+        # SIGTERM (fly.toml kill_signal) drains and exits cleanly, well within kill_timeout.
+        assert server.stop(timeout=15) == 0
+    finally:
+        server.stop()
+    assert "Invalid configuration" not in server.output(), server.output()
 
 
 def test_api_final_stage_binary_boots_outside_docker(tmp_path, record_property):
@@ -288,19 +227,15 @@ def test_api_final_stage_binary_boots_outside_docker(tmp_path, record_property):
     env = {**final.env(), "PORT": str(port), "HOST": "127.0.0.1",
            # connect_lazy: /health answers without reaching the database
            "DATABASE_URL": "postgres://app:app@127.0.0.1:1/app", "RUST_LOG": "warn"}
-    server = subprocess.Popen([str(executable), *cmd[1:]], cwd=workdir, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+    server = ServerProcess([str(executable), *cmd[1:]], workdir, env, port, tmp_path / "api.log")
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/health", server)
-        status, body = get(f"http://127.0.0.1:{port}/health")
-        assert status == 200, body
+        server.wait_until_up(timeout=30)
+        health = http(f"{server.url}/health")
+        assert health.status == 200, health.text
         healthcheck = df.exec_form(final.all("HEALTHCHECK")[-1])
         probe = subprocess.run([str(tmp_path / "final" / healthcheck[0].lstrip("/")), *healthcheck[1:]],
                                env=env, capture_output=True, text=True, timeout=15)
         assert probe.returncode == 0, f"HEALTHCHECK {healthcheck}: {probe.stderr}"
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=15) == 0
+        assert server.stop(timeout=15) == 0
     finally:
-        if server.poll() is None:
-            server.kill()
-        server.communicate(timeout=10)
+        server.stop()

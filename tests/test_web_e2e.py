@@ -15,15 +15,12 @@ import signal
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from fixtures.services import free_port
+from servers import ServerProcess, free_port, http
 
 pytestmark = pytest.mark.slow
 
@@ -78,60 +75,16 @@ def fake_backend():
     server.server_close()
 
 
-@dataclass
-class Response:
-    status: int
-    headers: dict
-    body: bytes
-
-    @property
-    def text(self) -> str:
-        return self.body.decode()
-
-
-def get(url: str, headers: dict | None = None, method: str = "GET", data: bytes | None = None) -> Response:
-    request = urllib.request.Request(url, headers=headers or {}, method=method, data=data)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return Response(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
-    except urllib.error.HTTPError as error:
-        return Response(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
-
-
-class WebServer:
-    """`node dist/server/index.js` on 127.0.0.1:<free port>, stopped with SIGTERM."""
-
-    def __init__(self, cwd: Path, env: dict):
-        self.port = free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.log = cwd / f"server-{self.port}.log"
-        self.process = subprocess.Popen(
-            ["node", "dist/server/index.js"], cwd=cwd,
-            env={**os.environ, "NODE_ENV": "production", "HOST": "127.0.0.1", "PORT": str(self.port),
-                 "SESSION_SECRET": SESSION_SECRET, "LOG_LEVEL": "warn", **env},
-            stdout=self.log.open("w"), stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log.read_text()}")
-            try:
-                if get(f"{self.origin}/health").status == 200:
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"server did not answer on {self.origin}:\n{self.log.read_text()}")
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        return self.process.returncode
+def start_web(cwd: Path, env: dict) -> ServerProcess:
+    """`node dist/server/index.js` in production mode on 127.0.0.1:<free port>."""
+    port = free_port()
+    server = ServerProcess(
+        ["node", "dist/server/index.js"], cwd,
+        {**os.environ, "NODE_ENV": "production", "HOST": "127.0.0.1", "PORT": str(port),
+         "SESSION_SECRET": SESSION_SECRET, "LOG_LEVEL": "warn", **env},
+        port, cwd / f"server-{port}.log")
+    server.wait_until_up(timeout=20)
+    return server
 
 
 @pytest.fixture(scope="module", params=["standalone", "monorepo"])
@@ -151,7 +104,7 @@ def server_env(project, fake_backend, request):
 
 @pytest.fixture(scope="module")
 def server(project, server_env):
-    web = WebServer(project.web, server_env)
+    web = start_web(project.web, server_env)
     yield web
     web.stop()
 
@@ -175,15 +128,15 @@ def test_generated_project_unit_tests_and_type_check_pass(project):
 
 
 def test_pages_are_server_rendered_with_the_backend_posts(server):
-    page = get(f"{server.origin}/", {"accept": "text/html"})
+    page = http(f"{server.url}/", {"accept": "text/html"})
     assert page.status == 200
     assert "A calm title" in page.text
-    assert '<h1>A calm title</h1>' in get(f"{server.origin}/posts/4", {"accept": "text/html"}).text
-    assert get(f"{server.origin}/posts/999", {"accept": "text/html"}).status == 404
+    assert '<h1>A calm title</h1>' in http(f"{server.url}/posts/4", {"accept": "text/html"}).text
+    assert http(f"{server.url}/posts/999", {"accept": "text/html"}).status == 404
 
 
 def test_hostile_titles_are_escaped_in_markup_and_state(server):
-    html = get(f"{server.origin}/", {"accept": "text/html"}).text
+    html = http(f"{server.url}/", {"accept": "text/html"}).text
     assert html.count("<script") == 2, "a title added a script element"
     state_json = html.split('id="app-state"', 1)[1]
     assert "<!--" not in state_json, "a title opened a comment in the state"
@@ -192,13 +145,13 @@ def test_hostile_titles_are_escaped_in_markup_and_state(server):
 
 
 def test_security_headers_on_pages_assets_404s_and_errors(server):
-    page = get(f"{server.origin}/", {"accept": "text/html"})
+    page = http(f"{server.url}/", {"accept": "text/html"})
     responses = {
         "page": page,
-        "asset": get(server.origin + entry_script(page.text)),
-        "404 page": get(f"{server.origin}/no/such/page", {"accept": "text/html"}),
-        "404 json": get(f"{server.origin}/no/such/thing"),
-        "400 error": get(f"{server.origin}/", {"content-type": "application/json"}, "POST", b"{broken"),
+        "asset": http(server.url + entry_script(page.text)),
+        "404 page": http(f"{server.url}/no/such/page", {"accept": "text/html"}),
+        "404 json": http(f"{server.url}/no/such/thing"),
+        "400 error": http(f"{server.url}/", {"content-type": "application/json"}, "POST", b"{broken"),
     }
     assert responses["400 error"].status == 400
     for name, response in responses.items():
@@ -209,8 +162,8 @@ def test_security_headers_on_pages_assets_404s_and_errors(server):
 
 
 def test_hashed_assets_are_served_brotli_precompressed_and_immutable(server):
-    asset = entry_script(get(f"{server.origin}/", {"accept": "text/html"}).text)
-    response = get(server.origin + asset, {"accept-encoding": "br, gzip"})
+    asset = entry_script(http(f"{server.url}/", {"accept": "text/html"}).text)
+    response = http(server.url + asset, {"accept-encoding": "br, gzip"})
     assert response.status == 200
     assert response.headers.get("content-encoding") == "br"
     assert "immutable" in response.headers.get("cache-control", "")
@@ -219,11 +172,11 @@ def test_hashed_assets_are_served_brotli_precompressed_and_immutable(server):
 
 def test_rate_limit_returns_429_with_retry_after(project, server_env, redis_server_if_used):
     limit = 5
-    web = WebServer(project.web, {**server_env, "RATE_LIMIT_MAX": str(limit), "RATE_LIMIT_WINDOW_MS": "60000"})
+    web = start_web(project.web, {**server_env, "RATE_LIMIT_MAX": str(limit), "RATE_LIMIT_WINDOW_MS": "60000"})
     try:
-        statuses = [get(f"{web.origin}/api/posts").status for _ in range(limit)]
-        limited = get(f"{web.origin}/api/posts")
-        not_found = get(f"{web.origin}/unknown")
+        statuses = [http(f"{web.url}/api/posts").status for _ in range(limit)]
+        limited = http(f"{web.url}/api/posts")
+        not_found = http(f"{web.url}/unknown")
     finally:
         web.stop()
     assert statuses == [200] * limit
@@ -254,11 +207,11 @@ def test_hydration_and_client_interaction_work_and_hostile_titles_stay_inert_in_
 def test_server_bundle_runs_from_dist_alone_without_node_modules(project, server_env, tmp_path):
     shutil.copytree(project.web / "dist", tmp_path / "dist")
     assert not (tmp_path / "node_modules").exists()
-    web = WebServer(tmp_path, server_env)
+    web = start_web(tmp_path, server_env)
     try:
-        page = get(f"{web.origin}/", {"accept": "text/html"})
-        asset = get(web.origin + entry_script(page.text), {"accept-encoding": "br"})
-        ready = get(f"{web.origin}/ready")
+        page = http(f"{web.url}/", {"accept": "text/html"})
+        asset = http(web.url + entry_script(page.text), {"accept-encoding": "br"})
+        ready = http(f"{web.url}/ready")
     finally:
         assert web.stop() == 0, "the server did not shut down cleanly on SIGTERM"
     assert page.status == 200 and "A calm title" in page.text
@@ -281,26 +234,26 @@ def test_bad_configuration_exits_1_with_one_line(project, server_env):
 
 def test_locale_comes_from_query_then_accept_language_when_i18n_is_on(project, server):
     if not (project.web / "src" / "app" / "i18n").exists():
-        html = get(f"{server.origin}/?lang=fr", {"accept": "text/html"}).text
+        html = http(f"{server.url}/?lang=fr", {"accept": "text/html"}).text
         assert '<html lang="en">' in html
         return
-    by_query = get(f"{server.origin}/?lang=fr", {"accept": "text/html", "accept-language": "en"}).text
-    by_header = get(f"{server.origin}/", {"accept": "text/html", "accept-language": "fr-FR,fr;q=0.9"}).text
-    fallback = get(f"{server.origin}/", {"accept": "text/html", "accept-language": "de"}).text
+    by_query = http(f"{server.url}/?lang=fr", {"accept": "text/html", "accept-language": "en"}).text
+    by_header = http(f"{server.url}/", {"accept": "text/html", "accept-language": "fr-FR,fr;q=0.9"}).text
+    fallback = http(f"{server.url}/", {"accept": "text/html", "accept-language": "de"}).text
     assert '<html lang="fr">' in by_query and "Articles" in by_query
     assert '<html lang="fr">' in by_header
     assert '<html lang="en">' in fallback
 
 
 def test_ready_checks_redis_and_pages_share_backend_answers_through_it(project, server, request):
-    body = json.loads(get(f"{server.origin}/ready").text)
+    body = json.loads(http(f"{server.url}/ready").text)
     assert body["checks"]["backend"] is True
     if not (project.web / "src" / "server" / "plugins" / "redis.ts").exists():
         assert "redis" not in body["checks"]
         return
     assert body["checks"]["redis"] is True
     redis = request.getfixturevalue("redis_server")
-    assert get(f"{server.origin}/", {"accept": "text/html"}).status == 200
+    assert http(f"{server.url}/", {"accept": "text/html"}).status == 200
     deadline = time.monotonic() + 5
     while redis.command("EXISTS", "web-cache:posts") != b":1" and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -317,11 +270,11 @@ def test_bundles_leave_out_dompurify_and_jsdom(project):
 
 
 def test_sigterm_lets_in_flight_requests_finish_then_exits_0(project, server_env):
-    web = WebServer(project.web, server_env)
+    web = start_web(project.web, server_env)
     result = {}
 
     def slow_request():
-        result["response"] = get(f"{web.origin}/posts/{SLOW_POST['id']}", {"accept": "text/html"})
+        result["response"] = http(f"{web.url}/posts/{SLOW_POST['id']}", {"accept": "text/html"})
 
     thread = threading.Thread(target=slow_request)
     thread.start()

@@ -1,0 +1,86 @@
+"""Processes and HTTP for the slow tier: free loopback ports, one HTTP call, a server child process."""
+
+import json
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict  # names lowercased
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def http(url: str, headers: dict | None = None, method: str = "GET", data: bytes | None = None,
+         timeout: float = 10) -> Response:
+    """One HTTP exchange; an error status is a Response, only a connection failure raises (OSError)."""
+    request = urllib.request.Request(url, headers=headers or {}, method=method, data=data)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            return Response(reply.status, {k.lower(): v for k, v in reply.headers.items()}, reply.read())
+    except urllib.error.HTTPError as error:
+        return Response(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
+
+
+def status_of(url: str) -> int | None:
+    try:
+        return http(url, timeout=2).status
+    except OSError:
+        return None
+
+
+class ServerProcess:
+    """A child process serving HTTP on 127.0.0.1:`port`, its output kept in `log`; stopped with SIGTERM."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict, port: int, log: Path):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+        self._log_handle = log.open("w")
+        self.process = subprocess.Popen(args, cwd=cwd, env=env, stdout=self._log_handle, stderr=subprocess.STDOUT)
+
+    def wait_until_up(self, path: str = "/health", timeout: float = 60) -> None:
+        """Until `path` answers 200; fails at once, with the output, if the process exits first."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited with {self.process.returncode}:\n{self.output()}")
+            if status_of(self.url + path) == 200:
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise AssertionError(f"{self.url}{path} did not answer within {timeout}s:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self, timeout: float = 20) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self._log_handle.close()
+        return self.process.returncode
