@@ -1,9 +1,11 @@
 """Hostile user text must land escaped in every file format and round-trip exactly."""
 
 import json
+import os
 import shlex
 import subprocess
 import tomllib
+from html.parser import HTMLParser
 
 import pytest
 import yaml
@@ -132,3 +134,43 @@ def test_hostile_text_round_trips_in_the_page_title_source(hostile_project):
     source = (root / "apps/web/src/app/site.ts").read_text(encoding="utf-8")
     literal = source.split("SITE_NAME = ", 1)[1].rsplit(";", 1)[0]
     assert json.loads(literal) == text
+
+
+class TitleText(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.inside, self.text = False, ""
+
+    def handle_starttag(self, tag, attrs):
+        self.inside = self.inside or tag == "title"
+
+    def handle_endtag(self, tag):
+        self.inside = self.inside and tag != "title"
+
+    def handle_data(self, data):
+        if self.inside:
+            self.text += data
+
+
+@pytest.mark.slow
+def test_hostile_project_name_is_exactly_the_rendered_page_title(tmp_path):
+    """Bake, install, build and start the default app named with hostile text; read <title> back."""
+    from fixtures.projects import install_and_build
+    from servers import ServerProcess, free_port, http
+
+    text = "Tom & Jerry's \"<script>alert(1)</script>\" </title><!-- $(id) 🚀\u2028é"
+    root = bake(tmp_path, project_name=text, project_slug="hostile-title")
+    install_and_build(root, "pnpm", root)
+    port = free_port()
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn"}
+    env.pop("NODE_ENV", None)
+    server = ServerProcess(["node", "dist/server/index.js"], root, env, port, tmp_path / "server.log")
+    try:
+        server.wait_until_up()
+        page = http(server.url + "/", {"accept": "text/html"}).text
+    finally:
+        server.stop()
+    parser = TitleText()
+    parser.feed(page)
+    assert parser.text == text
+    assert "<script>alert(1)" not in page and "</title><!--" not in page
