@@ -162,25 +162,27 @@ def test_derived_names_are_valid_for_awkward_project_names(tmp_path, name, slug)
 
 SKELETON = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
 
-# The spec of which template files a project gets: path prefix -> the answers that keep it.
-# Independent of the post-generation hook's table, which this checks.
-KEPT_WHEN = {
-    "package.json": lambda a: a["layout"] == "monorepo",
-    "pnpm-workspace.yaml": lambda a: a["layout"] == "monorepo" and a["package_manager"] == "pnpm",
-    "packages/shared/package.json": lambda a: a["layout"] == "monorepo",
-    "packages/shared/tsconfig.json": lambda a: a["layout"] == "monorepo",
-    "apps/api/": lambda a: a["backend"] == "rust",
-    "apps/api/migrations/": lambda a: a["database"] == "postgres",
-    "apps/api/build.rs": lambda a: a["database"] == "postgres",
-    "apps/api/src/repository/postgres.rs": lambda a: a["database"] == "postgres",
-    "apps/api/tests/postgres.rs": lambda a: a["database"] == "postgres",
-    "apps/api/src/repository.rs": lambda a: a["database"] == "none",
-    "apps/api/src/repository/mod.rs": lambda a: a["database"] == "postgres",
-    "apps/web/src/server/plugins/redis.ts": lambda a: a["use_redis"] == "yes",
-    "apps/web/src/server/plugins/sentry.ts": lambda a: a["use_sentry"] == "yes",
-    "apps/web/src/app/i18n/": lambda a: a["use_i18n"] == "yes",
-    ".github/workflows/": lambda a: a["ci"] == "github-actions",
-}
+# The spec of which template files a project gets: paths (a trailing / means everything below)
+# kept only when a condition on the answers holds. Independent of the hook's table, which this checks.
+KEPT_ONLY_WHEN = [
+    (lambda a: a["layout"] == "monorepo",
+     ["package.json", "packages/shared/package.json", "packages/shared/tsconfig.json"]),
+    (lambda a: a["layout"] == "monorepo" and a["package_manager"] == "pnpm", ["pnpm-workspace.yaml"]),
+    (lambda a: a["backend"] == "rust", ["apps/api/"]),
+    (lambda a: a["database"] == "postgres",
+     ["apps/api/migrations/", "apps/api/build.rs", "apps/api/src/repository/mod.rs",
+      "apps/api/src/repository/postgres.rs", "apps/api/tests/postgres.rs"]),
+    (lambda a: a["database"] == "none", ["apps/api/src/repository.rs"]),
+    (lambda a: a["use_redis"] == "yes", ["apps/web/src/server/plugins/redis.ts"]),
+    (lambda a: a["use_sentry"] == "yes", ["apps/web/src/server/plugins/sentry.ts"]),
+    (lambda a: a["use_i18n"] == "yes", ["apps/web/src/app/i18n/"]),
+    (lambda a: a["ci"] == "github-actions", [".github/workflows/"]),
+]
+
+
+def kept(path, answers):
+    return all(condition(answers) for condition, paths in KEPT_ONLY_WHEN for spec in paths
+               if path == spec or spec.endswith("/") and path.startswith(spec))
 
 
 def standalone_path(path):
@@ -192,10 +194,6 @@ def standalone_path(path):
 
 
 def expected_files(answers):
-    expected = set()
-    for path in relative_files(SKELETON):
-        rules = [rule for prefix, rule in KEPT_WHEN.items() if path == prefix or path.startswith(prefix)
-                 and prefix.endswith("/")]
-        if all(rule(answers) for rule in rules):
-            expected.add(path if answers["layout"] == "monorepo" else standalone_path(path))
-    return expected
+    monorepo = answers["layout"] == "monorepo"
+    return {path if monorepo else standalone_path(path)
+            for path in relative_files(SKELETON) if kept(path, answers)}
