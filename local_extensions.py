@@ -1,4 +1,4 @@
-"""Jinja filters that escape user text for the file format it lands in.
+"""Jinja filters: user text escaped for the file format it lands in, and the default slug.
 
 Every answer that is free text (project name, description, author) goes through
 one of these filters; each returns a complete, quoted literal, so a template
@@ -7,9 +7,11 @@ writes `name = {{ cookiecutter.project_name|toml_str }}` with no quotes of its o
 
 import html
 import json
-import shlex
 
 from jinja2.ext import Extension
+from slugify import slugify  # python-slugify, a dependency of cookiecutter
+
+SLUG_MAX_LENGTH = 63  # a DNS label: Fly app names become <name>.fly.dev
 
 
 def json_str(value: str) -> str:
@@ -41,30 +43,6 @@ def compose_str(value: str) -> str:
     return yaml_str(str(value).replace("$", "$$"))
 
 
-def rust_str(value: str) -> str:
-    """A Rust string literal."""
-    out = []
-    for char in str(value):
-        if char in '"\\':
-            out.append("\\" + char)
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\t":
-            out.append("\\t")
-        elif char == "\r":
-            out.append("\\r")
-        elif ord(char) < 0x20 or ord(char) == 0x7F or char in "\u2028\u2029":
-            out.append(f"\\u{{{ord(char):x}}}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
-
-
-def shell_quote(value: str) -> str:
-    """A POSIX shell word that expands to exactly `value`."""
-    return shlex.quote(str(value))
-
-
 def one_line(value: str) -> str:
     """Prose for Markdown and comments: whitespace runs (tabs, newlines, U+2028) become one space."""
     return " ".join(str(value).split())
@@ -75,24 +53,25 @@ def md_text(value: str) -> str:
     return html.escape(one_line(value), quote=False)
 
 
-def crate_name(slug: str) -> str:
-    """Cargo package names use `_` where the slug has `-`."""
-    return str(slug).replace("-", "_")
+def project_slug(name: str) -> str:
+    """The default slug: Fly app names, npm and crate names all need a DNS label that starts
+    with a letter, so a name like "3D Printer Shop" becomes `app-3d-printer-shop`."""
+    slug = slugify(str(name), max_length=SLUG_MAX_LENGTH)
+    if not ("a" <= slug[:1] <= "z"):
+        slug = ("app-" + slug)[:SLUG_MAX_LENGTH].strip("-")
+    return slug
 
 
 class EscapeFilters(Extension):
-    """Registers the filters above under their own names."""
+    """Registers the filters the templates use under their own names."""
 
     def __init__(self, environment):
         super().__init__(environment)
         environment.filters.update(
             json_str=json_str,
             toml_str=toml_str,
-            yaml_str=yaml_str,
             compose_str=compose_str,
-            rust_str=rust_str,
-            shell_quote=shell_quote,
             one_line=one_line,
             md_text=md_text,
-            crate_name=crate_name,
+            project_slug=project_slug,
         )

@@ -17,11 +17,7 @@ from pathlib import Path
 REMOVE_WHEN = {
     ("package_manager", "npm"): ["pnpm-workspace.yaml"],
     ("backend", "none"): ["apps/api"],
-    # The API declares its repositories in src/repository/mod.rs (with PostgreSQL) or src/repository.rs.
-    ("database", "none"): ["apps/api/migrations", "apps/api/build.rs", "apps/api/src/repository/mod.rs",
-                           "apps/api/src/repository/postgres.rs", "apps/api/tests/postgres.rs"],
-    ("database", "postgres"): ["apps/api/src/repository.rs"],
-    ("use_redis", "no"): ["apps/web/src/server/plugins/redis.ts"],
+    ("use_redis", "no"): ["apps/web/src/server/plugins/redis.ts", "apps/web/src/server/plugins/redis.test.ts"],
     ("use_i18n", "no"): ["apps/web/src/app/i18n"],
     ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts"],
     ("ci", "none"): [".github/workflows"],

@@ -18,30 +18,3 @@ def load_hook(name: str):
 
 pre_gen = load_hook("pre_gen_project")
 post_gen = load_hook("post_gen_project")
-
-
-def default_answers() -> dict:
-    """The answers `cookiecutter --no-input` gives, as the hooks receive them."""
-    return {
-        "project_name": "My Composable App",
-        "project_slug": "my-composable-app",
-        "description": "A Composable Svelte app",
-        "author_name": "Your Name",
-        "author_email": "you@example.com",
-        "layout": "standalone",
-        "backend": "none",
-        "database": "none",
-        "use_redis": "no",
-        "package_manager": "pnpm",
-        "node_version": "22",
-        "fly_app_name": "my-composable-app",
-        "fly_api_app_name": "my-composable-app-api",
-        "fly_region": "sjc",
-        "fly_vm_memory": "512mb",
-        "min_machines_running": "0",
-        "ci": "github-actions",
-        "deploy_on_push": "no",
-        "use_i18n": "no",
-        "use_sentry": "no",
-        "license": "MIT",
-    }

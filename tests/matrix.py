@@ -1,61 +1,57 @@
-"""The option combinations the suite bakes.
+"""The option combinations the suite bakes, and the pairwise-coverage helpers.
 
-Every combination of the options that interact (layout, backend, database,
-use_redis, package_manager, ci, deploy_on_push) that the pre-generation hook
-allows, with the independent options (node_version, use_i18n, use_sentry,
-license) filled in greedily so that every pair of values of any two options
-appears in at least one bake. `test_matrix_covers_every_pair` proves the claim.
+Every combination of the options that interact (INTERACTING) that the pre-generation hook
+allows, with the other choice options filled in greedily so that every pair of values of any
+two options appears in at least one bake. `test_matrix_covers_every_pair...` proves the claim.
+Options and values come from cookiecutter.json.
 """
 
 import itertools
 
-STACKS = [  # (layout, backend, database): the allowed ones
-    ("standalone", "none", "none"),
-    ("monorepo", "none", "none"),
-    ("monorepo", "rust", "none"),
-    ("monorepo", "rust", "postgres"),
-]
-PIPELINES = [("github-actions", "no"), ("github-actions", "yes"), ("none", "no")]  # (ci, deploy_on_push)
+from answers import CHOICES, default_answers
+from hook_modules import pre_gen
 
-INDEPENDENT = {
-    "node_version": ("22", "24", "20"),
-    "use_i18n": ("no", "yes"),
-    "use_sentry": ("no", "yes"),
-    "license": ("MIT", "Apache-2.0", "Proprietary"),
-}
+INTERACTING = ("layout", "backend", "database", "use_redis", "package_manager", "ci", "deploy_on_push")
+INDEPENDENT = {name: values for name, values in CHOICES.items() if name not in INTERACTING}
 
 
-def _interacting_combinations():
-    for (layout, backend, database), use_redis, package_manager, (ci, deploy) in itertools.product(
-            STACKS, ("no", "yes"), ("pnpm", "npm"), PIPELINES):
-        yield {"layout": layout, "backend": backend, "database": database, "use_redis": use_redis,
-               "package_manager": package_manager, "ci": ci, "deploy_on_push": deploy}
+def pairs(combination: dict, options=None) -> set:
+    """Every pair of (option, value) in the combination, limited to `options` when given."""
+    items = sorted((o, v) for o, v in combination.items() if options is None or o in options)
+    return set(itertools.combinations(items, 2))
 
 
-def _pairs(combination):
-    items = sorted(combination.items())
-    return {(a, b) for a, b in itertools.combinations(items, 2)}
+def interacting_combinations():
+    defaults = default_answers()
+    for values in itertools.product(*(CHOICES[name] for name in INTERACTING)):
+        combination = dict(zip(INTERACTING, values))
+        if not pre_gen.validate(defaults | combination):
+            yield combination
+
+
+def independent_fillings():
+    return [dict(zip(INDEPENDENT, values)) for values in itertools.product(*INDEPENDENT.values())]
 
 
 def build_matrix():
-    covered = set()
-    matrix = []
-    fillings = [dict(zip(INDEPENDENT, values)) for values in itertools.product(*INDEPENDENT.values())]
-    for base in _interacting_combinations():
-        best = max(fillings, key=lambda filling: len(_pairs(base | filling) - covered))
-        combination = base | best
-        covered |= _pairs(combination)
+    covered, matrix = set(), []
+    fillings = independent_fillings()
+    for base in interacting_combinations():
+        combination = base | max(fillings, key=lambda filling: len(pairs(base | filling) - covered))
+        covered |= pairs(combination)
         matrix.append(combination)
     return matrix
 
 
-def option_values():
-    """Every value of every option the matrix varies."""
-    values = {}
-    for combination in build_matrix():
-        for option, value in combination.items():
-            values.setdefault(option, set()).add(value)
-    return values
+def pairwise_cover(matrix, options):
+    """The fewest combinations of `matrix` (greedily) that still hold every pair of `options`' values."""
+    needed = set().union(*(pairs(c, options) for c in matrix))
+    chosen, covered = [], set()
+    while covered != needed:
+        best = max(matrix, key=lambda c: len(pairs(c, options) - covered))
+        chosen.append(best)
+        covered |= pairs(best, options)
+    return chosen
 
 
 MATRIX = build_matrix()

@@ -16,6 +16,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,15 @@ class OutsideDockerBuild:
         return self.host(self.final_root, workdir), final.env(), df.exec_form(final.all("CMD")[-1])
 
 
+def assert_fly_checks_pass(fly_toml: Path, url: str) -> None:
+    """Every HTTP check Fly runs against the app (fly.toml) answers 200 from the laid-out image."""
+    checks = tomllib.loads(fly_toml.read_text(encoding="utf-8"))["http_service"]["checks"]
+    assert checks, f"{fly_toml} has no HTTP checks"
+    for check in checks:
+        reply = http(url + check["path"], method=check.get("method", "GET"))
+        assert reply.status == 200, f"{fly_toml}: {check['path']} answered {reply.status}"
+
+
 def build_context(project: Path, context: Path, target: Path) -> Path:
     """The files `docker build` would send: the context folder filtered by its .dockerignore."""
     for relative in df.context_files(context, project / ".dockerignore" if context == project
@@ -169,8 +179,7 @@ def test_web_final_stage_payload_boots_outside_docker(answers, tmp_path, record_
     server = ServerProcess(cmd, workdir, env, port, tmp_path / "server.log")
     try:
         server.wait_until_up(timeout=30)
-        health = http(f"{server.url}/health")
-        assert health.status == 200, health.text
+        assert_fly_checks_pass(dockerfile.parent / "fly.toml", server.url)
         page = http(f"{server.url}/")
         assert page.status == 200 and "<html" in page.text.lower(), page.text[:500]
         # The client bundle the page links is served from the laid-out dist/client.
@@ -230,8 +239,7 @@ def test_api_final_stage_binary_boots_outside_docker(tmp_path, record_property):
     server = ServerProcess([str(executable), *cmd[1:]], workdir, env, port, tmp_path / "api.log")
     try:
         server.wait_until_up(timeout=30)
-        health = http(f"{server.url}/health")
-        assert health.status == 200, health.text
+        assert_fly_checks_pass(api / "fly.toml", server.url)
         healthcheck = df.exec_form(final.all("HEALTHCHECK")[-1])
         probe = subprocess.run([str(tmp_path / "final" / healthcheck[0].lstrip("/")), *healthcheck[1:]],
                                env=env, capture_output=True, text=True, timeout=15)

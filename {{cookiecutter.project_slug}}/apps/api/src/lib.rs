@@ -1,7 +1,7 @@
 //! The HTTP API: a posts feature written in the Composable Rust style and served by Axum.
 //!
 //! `composable` is the small architecture core (Reducer, Effect, Store); `posts` is the feature
-//! (State, Action, Reducer, Effect, Environment); `repository` implements the environment's
+//! (Action, Reducer, Effect, Environment, State); `repository` implements the environment's
 //! traits; `http` translates requests into actions and states into responses.
 
 pub mod composable;
@@ -9,7 +9,6 @@ pub mod config;
 pub mod healthcheck;
 pub mod http;
 pub mod posts;
-pub mod readiness;
 pub mod repository;
 pub mod server;
 pub mod telemetry;

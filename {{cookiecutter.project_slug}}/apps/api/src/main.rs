@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use api::config::Config;
 use api::http::{self, AppState};
+use api::posts::PostRepository;
 #[cfg(not(feature = "postgres"))]
 use api::repository::memory::MemoryPostRepository;
 #[cfg(feature = "postgres")]
@@ -91,13 +92,13 @@ async fn healthcheck(config: Config) -> ExitCode {
 }
 
 #[cfg(feature = "postgres")]
-fn repository(config: &Config) -> Result<Arc<PgPostRepository>, Box<dyn Error>> {
+fn repository(config: &Config) -> Result<Arc<dyn PostRepository>, Box<dyn Error>> {
     let pool = postgres::connect_lazy(&config.database)?;
     Ok(Arc::new(PgPostRepository::new(pool)))
 }
 
 #[cfg(not(feature = "postgres"))]
-fn repository(_config: &Config) -> Result<Arc<MemoryPostRepository>, Box<dyn Error>> {
+fn repository(_config: &Config) -> Result<Arc<dyn PostRepository>, Box<dyn Error>> {
     tracing::info!("posts are kept in memory: lost on restart, not shared between instances");
     Ok(Arc::new(MemoryPostRepository::seeded()))
 }

@@ -9,7 +9,6 @@ use std::time::Duration;
 use api::config::{DatabaseConfig, HttpConfig};
 use api::http::{AppState, router};
 use api::posts::{NewPost, PostRepository};
-use api::readiness::Readiness;
 use api::repository::postgres::{PgPostRepository, connect_lazy, migrate};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -13,8 +13,8 @@ let current = null;
 async function loadApp() {
   const { loadConfig } = await vite.ssrLoadModule('/src/server/config.ts');
   const { buildApp } = await vite.ssrLoadModule('/src/server/app.ts');
-  // No client build in dev: the page loads /src/client/main.ts through Vite.
-  const app = await buildApp(loadConfig(process.env), { clientDir: 'dev-client-build-unused' });
+  // Vite serves the client source: the page loads /src/client/main.ts with live reload.
+  const app = await buildApp(loadConfig(process.env), { dev: true });
   await app.ready();
   return app;
 }

@@ -24,7 +24,7 @@ async fn health() -> Json<Value> {
 }
 
 async fn ready(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
-    match tokio::time::timeout(READY_TIMEOUT, app.readiness.check()).await {
+    match tokio::time::timeout(READY_TIMEOUT, app.repository.check()).await {
         Ok(Ok(())) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Ok(Err(error)) => {
             tracing::warn!(%error, "not ready");

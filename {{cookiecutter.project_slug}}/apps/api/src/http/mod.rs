@@ -20,7 +20,6 @@ pub use error::ApiError;
 
 use crate::config::{CorsOrigins, HttpConfig};
 use crate::posts::{PostRepository, PostsEnvironment, PostsReducer, PostsStore};
-use crate::readiness::Readiness;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -28,21 +27,18 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Clone)]
 pub struct AppState {
     pub posts: Arc<PostsStore>,
-    pub readiness: Arc<dyn Readiness>,
+    /// The same repository, asked by `/ready` whether it reaches its data.
+    pub repository: Arc<dyn PostRepository>,
 }
 
 impl AppState {
-    /// Wires the posts store and the readiness check to one repository.
-    pub fn new<R>(repository: Arc<R>) -> Self
-    where
-        R: PostRepository + Readiness + 'static,
-    {
+    pub fn new(repository: Arc<dyn PostRepository>) -> Self {
         let environment = PostsEnvironment {
             repository: repository.clone(),
         };
         Self {
             posts: Arc::new(PostsStore::new(PostsReducer, environment)),
-            readiness: repository,
+            repository,
         }
     }
 }

@@ -8,7 +8,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use super::{ApiError, AppState};
-use crate::posts::{PostDraft, PostsAction, PostsOutcome, PostsState};
+use crate::posts::{PostDraft, PostsAction, PostsState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -21,7 +21,7 @@ async fn list(State(app): State<AppState>) -> Response {
 }
 
 async fn detail(State(app): State<AppState>, Path(id): Path<String>) -> Response {
-    respond(&app, PostsAction::DetailRequested { id }).await
+    respond(&app, PostsAction::DetailRequested(id)).await
 }
 
 async fn create(
@@ -35,11 +35,10 @@ async fn create(
 }
 
 async fn respond(app: &AppState, action: PostsAction) -> Response {
-    let state = app.posts.send(PostsState::default(), action).await;
-    match state.outcome {
-        Some(PostsOutcome::Listed(posts)) => Json(posts).into_response(),
-        Some(PostsOutcome::Found(post)) => Json(post).into_response(),
-        Some(PostsOutcome::Created(post)) => {
+    match app.posts.send(action).await {
+        PostsState::Listed(posts) => Json(posts).into_response(),
+        PostsState::Found(post) => Json(post).into_response(),
+        PostsState::Created(post) => {
             let location = format!("/api/posts/{}", post.id);
             (
                 StatusCode::CREATED,
@@ -48,12 +47,8 @@ async fn respond(app: &AppState, action: PostsAction) -> Response {
             )
                 .into_response()
         }
-        Some(PostsOutcome::NotFound) => ApiError::NotFound("post not found").into_response(),
-        Some(PostsOutcome::Invalid(errors)) => ApiError::Validation(errors).into_response(),
-        Some(PostsOutcome::Unavailable(error)) => {
-            ApiError::Unavailable(error.to_string()).into_response()
-        }
-        None => ApiError::Unavailable("the posts reducer settled on no outcome".to_owned())
-            .into_response(),
+        PostsState::NotFound => ApiError::NotFound("post not found").into_response(),
+        PostsState::Invalid(errors) => ApiError::Validation(errors).into_response(),
+        PostsState::Unavailable(error) => ApiError::Unavailable(error.to_string()).into_response(),
     }
 }

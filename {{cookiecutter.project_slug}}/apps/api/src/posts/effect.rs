@@ -1,6 +1,10 @@
-use crate::composable::Effect;
+use std::fmt;
+use std::sync::Arc;
 
-use super::{NewPost, PostId, PostsAction, PostsEnvironment};
+use async_trait::async_trait;
+
+use super::{NewPost, Post, PostId, PostsAction};
+use crate::composable::Effect;
 
 /// The repository work the posts reducer can ask for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,3 +29,32 @@ impl Effect for PostsEffect {
         }
     }
 }
+
+/// The posts feature's dependencies.
+#[derive(Clone)]
+pub struct PostsEnvironment {
+    pub repository: Arc<dyn PostRepository>,
+}
+
+/// Where posts are kept: PostgreSQL in production, memory in tests and database-less setups.
+#[async_trait]
+pub trait PostRepository: Send + Sync {
+    /// The newest posts first, at most `LIST_LIMIT` of them.
+    async fn list(&self) -> Result<Vec<Post>, RepositoryError>;
+    async fn find(&self, id: PostId) -> Result<Option<Post>, RepositoryError>;
+    async fn insert(&self, post: NewPost) -> Result<Post, RepositoryError>;
+    /// Readiness: can this instance reach its data?
+    async fn check(&self) -> Result<(), RepositoryError>;
+}
+
+/// A storage failure; its message is for logs, never for clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepositoryError(pub String);
+
+impl fmt::Display for RepositoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RepositoryError {}

@@ -1,18 +1,77 @@
 //! The posts feature: list, read and create posts.
+//!
+//! `reducer.rs` holds every decision, `effect.rs` the repository work it asks for and the
+//! environment that work runs against; this file holds the data they exchange.
 
-mod action;
 mod effect;
-mod environment;
-mod model;
 mod reducer;
-mod state;
 
-pub use action::PostsAction;
-pub use effect::PostsEffect;
-pub use environment::{LIST_LIMIT, PostRepository, PostsEnvironment, RepositoryError};
-pub use model::{BODY_MAX_CHARS, FieldError, NewPost, Post, PostDraft, PostId, TITLE_MAX_CHARS};
+use serde::{Deserialize, Serialize};
+
+pub use effect::{PostRepository, PostsEffect, PostsEnvironment, RepositoryError};
 pub use reducer::PostsReducer;
-pub use state::{PostsOutcome, PostsState};
 
 /// The posts feature's runtime, shared by every request.
 pub type PostsStore = crate::composable::Store<PostsReducer>;
+
+pub type PostId = i64;
+
+pub const TITLE_MAX_CHARS: usize = 200;
+pub const BODY_MAX_CHARS: usize = 10_000;
+/// The most posts one list returns.
+pub const LIST_LIMIT: usize = 100;
+
+/// A stored post, as the API returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Post {
+    pub id: PostId,
+    pub title: String,
+    pub body: String,
+}
+
+/// A post as a client sent it: fields may be missing, so the reducer can name what is wrong.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct PostDraft {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+/// A validated post, ready to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPost {
+    pub title: String,
+    pub body: String,
+}
+
+/// Why one field of a draft was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// Everything that can happen to the feature: client requests, then the results of effects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostsAction {
+    ListRequested,
+    /// The id exactly as it appeared in the URL; the reducer decides whether it can exist.
+    DetailRequested(String),
+    CreateRequested(PostDraft),
+    ListLoaded(Result<Vec<Post>, RepositoryError>),
+    DetailLoaded(Result<Option<Post>, RepositoryError>),
+    PostStored(Result<Post, RepositoryError>),
+}
+
+/// Where a request settles; the HTTP layer turns each into a response.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PostsState {
+    Listed(Vec<Post>),
+    Found(Post),
+    Created(Post),
+    NotFound,
+    Invalid(Vec<FieldError>),
+    /// The repository failed: the reason is for the logs, clients get a generic error.
+    Unavailable(RepositoryError),
+}

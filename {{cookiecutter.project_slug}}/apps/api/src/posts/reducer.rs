@@ -1,59 +1,44 @@
-use crate::composable::Reducer;
-
 use super::{
-    BODY_MAX_CHARS, FieldError, NewPost, PostDraft, PostId, PostsAction, PostsEffect,
-    PostsEnvironment, PostsOutcome, PostsState, TITLE_MAX_CHARS,
+    BODY_MAX_CHARS, FieldError, NewPost, PostDraft, PostId, PostsAction, PostsEffect, PostsState,
+    TITLE_MAX_CHARS,
 };
+use crate::composable::{Reducer, Step};
 
 /// All of the posts feature's decisions: validation, what to load, what a result means.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct PostsReducer;
 
+type PostsStep = Step<PostsEffect, PostsState>;
+
 impl Reducer for PostsReducer {
-    type State = PostsState;
     type Action = PostsAction;
-    type Environment = PostsEnvironment;
+    type State = PostsState;
     type Effect = PostsEffect;
 
-    fn reduce(
-        &self,
-        state: &mut PostsState,
-        action: PostsAction,
-        _environment: &PostsEnvironment,
-    ) -> Vec<PostsEffect> {
+    fn reduce(&self, action: PostsAction) -> PostsStep {
         match action {
-            PostsAction::ListRequested => vec![PostsEffect::LoadList],
-            PostsAction::DetailRequested { id } => match parse_id(&id) {
-                Some(id) => vec![PostsEffect::LoadDetail(id)],
-                None => settle(state, PostsOutcome::NotFound),
+            PostsAction::ListRequested => Step::Run(PostsEffect::LoadList),
+            PostsAction::DetailRequested(id) => match parse_id(&id) {
+                Some(id) => Step::Run(PostsEffect::LoadDetail(id)),
+                None => Step::Done(PostsState::NotFound),
             },
             PostsAction::CreateRequested(draft) => match validate(draft) {
-                Ok(post) => vec![PostsEffect::Store(post)],
-                Err(errors) => settle(state, PostsOutcome::Invalid(errors)),
+                Ok(post) => Step::Run(PostsEffect::Store(post)),
+                Err(errors) => Step::Done(PostsState::Invalid(errors)),
             },
-            PostsAction::ListLoaded(result) => settle(
-                state,
-                result.map_or_else(PostsOutcome::Unavailable, PostsOutcome::Listed),
-            ),
-            PostsAction::DetailLoaded(result) => settle(
-                state,
-                match result {
-                    Ok(Some(post)) => PostsOutcome::Found(post),
-                    Ok(None) => PostsOutcome::NotFound,
-                    Err(error) => PostsOutcome::Unavailable(error),
-                },
-            ),
-            PostsAction::PostStored(result) => settle(
-                state,
-                result.map_or_else(PostsOutcome::Unavailable, PostsOutcome::Created),
-            ),
+            PostsAction::ListLoaded(result) => {
+                Step::Done(result.map_or_else(PostsState::Unavailable, PostsState::Listed))
+            }
+            PostsAction::DetailLoaded(result) => Step::Done(match result {
+                Ok(Some(post)) => PostsState::Found(post),
+                Ok(None) => PostsState::NotFound,
+                Err(error) => PostsState::Unavailable(error),
+            }),
+            PostsAction::PostStored(result) => {
+                Step::Done(result.map_or_else(PostsState::Unavailable, PostsState::Created))
+            }
         }
     }
-}
-
-fn settle(state: &mut PostsState, outcome: PostsOutcome) -> Vec<PostsEffect> {
-    state.outcome = Some(outcome);
-    Vec::new()
 }
 
 /// Ids are positive integers; anything else cannot name a post, so it is a 404, not a 400.
@@ -91,28 +76,18 @@ fn required_text(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::posts::{Post, RepositoryError};
-    use crate::repository::memory::MemoryPostRepository;
 
-    // The reducer never touches the environment, so an empty in-memory repository is enough.
-    fn environment() -> PostsEnvironment {
-        PostsEnvironment {
-            repository: Arc::new(MemoryPostRepository::empty()),
-        }
+    fn reduce(action: PostsAction) -> PostsStep {
+        PostsReducer.reduce(action)
     }
 
-    fn reduce(state: &mut PostsState, action: PostsAction) -> Vec<PostsEffect> {
-        PostsReducer.reduce(state, action, &environment())
-    }
-
-    fn draft(title: Option<&str>, body: Option<&str>) -> PostDraft {
-        PostDraft {
+    fn draft(title: Option<&str>, body: Option<&str>) -> PostsAction {
+        PostsAction::CreateRequested(PostDraft {
             title: title.map(str::to_owned),
             body: body.map(str::to_owned),
-        }
+        })
     }
 
     fn post(id: PostId) -> Post {
@@ -123,140 +98,99 @@ mod tests {
         }
     }
 
-    #[test]
-    fn list_request_asks_for_the_list_and_leaves_the_outcome_open() {
-        let mut state = PostsState::default();
-        assert_eq!(
-            reduce(&mut state, PostsAction::ListRequested),
-            vec![PostsEffect::LoadList]
-        );
-        assert_eq!(state.outcome, None);
+    fn invalid_fields(step: PostsStep) -> Vec<(&'static str, String)> {
+        match step {
+            Step::Done(PostsState::Invalid(errors)) => errors
+                .into_iter()
+                .map(|error| (error.field, error.message))
+                .collect(),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
     }
 
     #[test]
-    fn loaded_list_becomes_the_outcome() {
-        let mut state = PostsState::default();
-        let effects = reduce(
-            &mut state,
-            PostsAction::ListLoaded(Ok(vec![post(1), post(2)])),
-        );
-        assert!(effects.is_empty());
+    fn list_request_loads_the_list() {
         assert_eq!(
-            state.outcome,
-            Some(PostsOutcome::Listed(vec![post(1), post(2)]))
+            reduce(PostsAction::ListRequested),
+            Step::Run(PostsEffect::LoadList)
         );
+    }
+
+    #[test]
+    fn loaded_list_is_the_answer() {
+        let step = reduce(PostsAction::ListLoaded(Ok(vec![post(1), post(2)])));
+        assert_eq!(step, Step::Done(PostsState::Listed(vec![post(1), post(2)])));
     }
 
     #[test]
     fn numeric_id_asks_for_that_post() {
-        let mut state = PostsState::default();
-        let action = PostsAction::DetailRequested {
-            id: "42".to_owned(),
-        };
-        assert_eq!(
-            reduce(&mut state, action),
-            vec![PostsEffect::LoadDetail(42)]
-        );
+        let step = reduce(PostsAction::DetailRequested("42".to_owned()));
+        assert_eq!(step, Step::Run(PostsEffect::LoadDetail(42)));
     }
 
     #[test]
     fn ids_that_cannot_exist_are_not_found_without_loading() {
         for id in ["0", "-3", "abc", "1.5", "", "99999999999999999999"] {
-            let mut state = PostsState::default();
-            let action = PostsAction::DetailRequested { id: id.to_owned() };
-            assert!(
-                reduce(&mut state, action).is_empty(),
-                "id {id:?} was loaded"
-            );
-            assert_eq!(state.outcome, Some(PostsOutcome::NotFound), "id {id:?}");
+            let step = reduce(PostsAction::DetailRequested(id.to_owned()));
+            assert_eq!(step, Step::Done(PostsState::NotFound), "id {id:?}");
         }
     }
 
     #[test]
-    fn missing_post_is_not_found() {
-        let mut state = PostsState::default();
-        reduce(&mut state, PostsAction::DetailLoaded(Ok(None)));
-        assert_eq!(state.outcome, Some(PostsOutcome::NotFound));
-    }
-
-    #[test]
-    fn found_post_becomes_the_outcome() {
-        let mut state = PostsState::default();
-        reduce(&mut state, PostsAction::DetailLoaded(Ok(Some(post(7)))));
-        assert_eq!(state.outcome, Some(PostsOutcome::Found(post(7))));
+    fn loaded_detail_is_found_or_not_found() {
+        let found = reduce(PostsAction::DetailLoaded(Ok(Some(post(7)))));
+        assert_eq!(found, Step::Done(PostsState::Found(post(7))));
+        let missing = reduce(PostsAction::DetailLoaded(Ok(None)));
+        assert_eq!(missing, Step::Done(PostsState::NotFound));
     }
 
     #[test]
     fn valid_draft_is_stored_trimmed() {
-        let mut state = PostsState::default();
-        let action = PostsAction::CreateRequested(draft(Some("  Hello  "), Some("World\n")));
         let expected = NewPost {
             title: "Hello".to_owned(),
             body: "World".to_owned(),
         };
-        assert_eq!(
-            reduce(&mut state, action),
-            vec![PostsEffect::Store(expected)]
-        );
-        assert_eq!(state.outcome, None);
+        let step = reduce(draft(Some("  Hello  "), Some("World\n")));
+        assert_eq!(step, Step::Run(PostsEffect::Store(expected)));
     }
 
     #[test]
     fn draft_errors_name_every_bad_field() {
-        let mut state = PostsState::default();
-        let effects = reduce(
-            &mut state,
-            PostsAction::CreateRequested(draft(None, Some("   "))),
-        );
-        assert!(effects.is_empty());
-        let Some(PostsOutcome::Invalid(errors)) = state.outcome else {
-            panic!("expected Invalid, got {:?}", state.outcome);
-        };
-        let fields: Vec<_> = errors
-            .iter()
-            .map(|error| (error.field, error.message.as_str()))
-            .collect();
+        let fields = invalid_fields(reduce(draft(None, Some("   "))));
         assert_eq!(
             fields,
-            [("title", "is required"), ("body", "must not be blank")]
+            [
+                ("title", "is required".to_owned()),
+                ("body", "must not be blank".to_owned())
+            ]
         );
     }
 
     #[test]
     fn overlong_title_is_refused_by_character_count() {
         let at_limit = "é".repeat(TITLE_MAX_CHARS);
-        let mut state = PostsState::default();
-        let effects = reduce(
-            &mut state,
-            PostsAction::CreateRequested(draft(Some(&at_limit), Some("b"))),
-        );
-        assert_eq!(
-            effects.len(),
-            1,
+        assert!(
+            matches!(
+                reduce(draft(Some(&at_limit), Some("b"))),
+                Step::Run(PostsEffect::Store(_))
+            ),
             "a title of exactly {TITLE_MAX_CHARS} characters is valid"
         );
-
         let over = format!("{at_limit}é");
-        let mut state = PostsState::default();
-        reduce(
-            &mut state,
-            PostsAction::CreateRequested(draft(Some(&over), Some("b"))),
-        );
-        let Some(PostsOutcome::Invalid(errors)) = state.outcome else {
-            panic!("expected Invalid, got {:?}", state.outcome);
-        };
-        assert_eq!(errors[0].field, "title");
+        let fields = invalid_fields(reduce(draft(Some(&over), Some("b"))));
         assert_eq!(
-            errors[0].message,
-            format!("must be at most {TITLE_MAX_CHARS} characters")
+            fields,
+            [(
+                "title",
+                format!("must be at most {TITLE_MAX_CHARS} characters")
+            )]
         );
     }
 
     #[test]
     fn stored_post_is_created() {
-        let mut state = PostsState::default();
-        reduce(&mut state, PostsAction::PostStored(Ok(post(3))));
-        assert_eq!(state.outcome, Some(PostsOutcome::Created(post(3))));
+        let step = reduce(PostsAction::PostStored(Ok(post(3))));
+        assert_eq!(step, Step::Done(PostsState::Created(post(3))));
     }
 
     #[test]
@@ -267,9 +201,8 @@ mod tests {
             PostsAction::DetailLoaded(Err(failure())),
             PostsAction::PostStored(Err(failure())),
         ] {
-            let mut state = PostsState::default();
-            reduce(&mut state, action);
-            assert_eq!(state.outcome, Some(PostsOutcome::Unavailable(failure())));
+            let step = reduce(action);
+            assert_eq!(step, Step::Done(PostsState::Unavailable(failure())));
         }
     }
 }

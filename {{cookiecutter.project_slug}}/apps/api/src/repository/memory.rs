@@ -5,7 +5,6 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::posts::{LIST_LIMIT, NewPost, Post, PostId, PostRepository, RepositoryError};
-use crate::readiness::Readiness;
 
 pub struct MemoryPostRepository {
     posts: Mutex<Vec<Post>>,
@@ -79,10 +78,7 @@ impl PostRepository for MemoryPostRepository {
         posts.push(stored.clone());
         Ok(stored)
     }
-}
 
-#[async_trait]
-impl Readiness for MemoryPostRepository {
     async fn check(&self) -> Result<(), RepositoryError> {
         Ok(())
     }

@@ -9,7 +9,6 @@ use sqlx::postgres::PgPoolOptions;
 
 use crate::config::DatabaseConfig;
 use crate::posts::{LIST_LIMIT, NewPost, Post, PostId, PostRepository, RepositoryError};
-use crate::readiness::Readiness;
 
 /// ./migrations, compiled in: the runtime image needs neither the files nor sqlx-cli.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -83,10 +82,7 @@ impl PostRepository for PgPostRepository {
         .map_err(failure)?;
         Ok(into_post(row))
     }
-}
 
-#[async_trait]
-impl Readiness for PgPostRepository {
     async fn check(&self) -> Result<(), RepositoryError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

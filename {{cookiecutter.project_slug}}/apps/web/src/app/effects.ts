@@ -1,5 +1,5 @@
+import type { AppAction, PostsApi } from './actions.js';
 import { Effect } from './composable.js';
-import type { AppAction, PostsApi } from './reducer.js';
 
 /** Reload the list; deferred on the server (the store never runs effects there). */
 export function refreshPosts(api: PostsApi) {

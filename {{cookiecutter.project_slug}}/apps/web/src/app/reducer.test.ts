@@ -1,6 +1,6 @@
 import type { Post } from '@repo/shared';
 import { describe, expect, it } from 'vitest';
-import type { AppAction, PostsApi } from './reducer.js';
+import type { AppAction, PostsApi } from './actions.js';
 import { appReducer } from './reducer.js';
 import { initialState, visiblePosts, type AppState } from './state.js';
 

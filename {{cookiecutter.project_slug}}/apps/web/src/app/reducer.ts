@@ -1,24 +1,7 @@
-import type { Post } from '@repo/shared';
+import type { AppAction, AppDependencies } from './actions.js';
 import { Effect, type Reducer } from './composable.js';
 import { refreshPosts } from './effects.js';
 import type { AppState } from './state.js';
-
-export type AppAction =
-  | { type: 'hydrated' }
-  | { type: 'filterChanged'; filter: string }
-  | { type: 'refreshRequested' }
-  | { type: 'postsLoaded'; posts: Post[] }
-  | { type: 'postLoaded'; post: Post | null }
-  | { type: 'loadFailed' };
-
-/** Where the reducer's effects get their data; the server and the browser each pass their own. */
-export interface PostsApi {
-  listPosts(): Promise<Post[]>;
-}
-
-export interface AppDependencies {
-  api: PostsApi;
-}
 
 export const appReducer: Reducer<AppState, AppAction, AppDependencies> = (state, action, deps) => {
   switch (action.type) {

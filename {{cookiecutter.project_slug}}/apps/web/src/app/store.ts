@@ -1,5 +1,6 @@
+import type { AppAction, AppDependencies } from './actions.js';
 import { createStore, type Store } from './composable.js';
-import { appReducer, type AppAction, type AppDependencies } from './reducer.js';
+import { appReducer } from './reducer.js';
 import type { AppState } from './state.js';
 
 export type AppStore = Store<AppState, AppAction>;

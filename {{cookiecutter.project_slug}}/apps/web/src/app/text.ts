@@ -30,17 +30,19 @@ export function availableLocales(state: AppState): readonly string[] {
 }
 {%- else %}
 
+const LOCALE = 'en';
+
 /** The text for `key`, with `{name}` placeholders filled from `params`. */
 export function text(_state: AppState, key: MessageKey, params: Params = {}): string {
   return interpolate(messages[key], params);
 }
 
 export function pageLocale(_state: AppState): string {
-  return 'en';
+  return LOCALE;
 }
 
-/** One locale: no language switcher (generate with use_i18n=yes for more). */
+/** The locales a reader can switch between (the header shows a switcher for two or more). */
 export function availableLocales(_state: AppState): readonly string[] {
-  return [];
+  return [LOCALE];
 }
 {%- endif %}

@@ -1,10 +1,10 @@
 // Browser entry: rebuild the store from the state the server embedded, then hydrate.
 import { hydrate } from 'svelte';
 import App from '../app/App.svelte';
+import { API_URL_META, STATE_ELEMENT_ID } from '../app/hydration.js';
 import type { AppState } from '../app/state.js';
 import { createAppStore } from '../app/store.js';
 import { createPostsApi } from './posts-api.js';
-import { API_URL_META, STATE_ELEMENT_ID } from '../server/render/document.js';
 
 const stateElement = document.getElementById(STATE_ELEMENT_ID);
 const target = document.getElementById('app');

@@ -1,5 +1,5 @@
 import { parsePosts } from '@repo/shared';
-import type { PostsApi } from '../app/reducer.js';
+import type { PostsApi } from '../app/actions.js';
 
 const TIMEOUT_MS = 5000;
 

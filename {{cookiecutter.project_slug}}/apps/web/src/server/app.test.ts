@@ -1,67 +1,9 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { brotliCompressSync } from 'node:zlib';
-import type { Post } from '@repo/shared';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
-import { BackendError, type BackendClient } from './backend.js';
 import { loadConfig } from './config.js';
-{%- if cookiecutter.use_redis == "yes" %}
-import type { Redis } from 'ioredis';
-import { withRedisCache } from './plugins/redis.js';
-{%- endif %}
+import { backendWith, downBackend, HOSTILE, useTestApps } from './test-app.js';
 
-const HOSTILE: Post[] = [
-  { id: 1, title: '</script><script>alert(1)</script>', body: '<!-- x' },
-  { id: 2, title: 'Calm', body: 'fine' },
-];
-
-function backendWith(posts: Post[]): BackendClient {
-  return {
-    listPosts: async () => posts,
-    getPost: async (id) => posts.find((post) => post.id === id) ?? null,
-    isReachable: async () => true,
-  };
-}
-
-const downBackend: BackendClient = {
-  listPosts: () => Promise.reject(new BackendError('GET /api/posts: backend unreachable')),
-  getPost: () => Promise.reject(new BackendError('GET /api/posts/1: backend unreachable')),
-  isReachable: async () => false,
-};
-
-let clientDir: string;
-const apps: FastifyInstance[] = [];
-
-async function appWith(env: Record<string, string> = {}, backend: BackendClient = backendWith(HOSTILE)) {
-  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', ...env }), { backend, clientDir });
-  apps.push(app);
-  return app;
-}
-
-beforeAll(async () => {
-  // A client build in miniature: manifest, one hashed script and its precompressed twin.
-  clientDir = await mkdtemp(join(tmpdir(), 'web-client-'));
-  await mkdir(join(clientDir, '.vite'));
-  await mkdir(join(clientDir, 'assets'));
-  const script = 'console.log("hydrate");'.repeat(100);
-  await writeFile(join(clientDir, 'assets', 'main-abc123.js'), script);
-  await writeFile(join(clientDir, 'assets', 'main-abc123.js.br'), brotliCompressSync(script));
-  await writeFile(
-    join(clientDir, '.vite', 'manifest.json'),
-    JSON.stringify({ 'src/client/main.ts': { file: 'assets/main-abc123.js', isEntry: true, css: [] } }),
-  );
-});
-
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
-});
-
-afterAll(async () => {
-  await rm(clientDir, { recursive: true, force: true });
-});
+const appWith = useTestApps();
 
 function expectSecurityHeaders(headers: Record<string, unknown>) {
   const csp = String(headers['content-security-policy']);
@@ -138,12 +80,7 @@ describe('operations', () => {
 
   it('logs JSON with a request id and without credentials', async () => {
     const lines: string[] = [];
-    const app = await buildApp(loadConfig({ LOG_LEVEL: 'info' }), {
-      backend: backendWith(HOSTILE),
-      clientDir,
-      logStream: { write: (line) => void lines.push(line) },
-    });
-    apps.push(app);
+    const app = await appWith({ LOG_LEVEL: 'info' }, backendWith(HOSTILE), { logStream: { write: (line) => void lines.push(line) } });
     await app.inject({ url: '/health', headers: { authorization: 'Bearer s3cret-token', cookie: 'session=s3cret-cookie' } });
     const logs = lines.join('');
     expect(logs).not.toContain('s3cret');
@@ -211,78 +148,13 @@ describe('static assets', () => {
     const app = await appWith();
     expect((await app.inject({ url: '/.vite/manifest.json' })).statusCode).toBe(404);
   });
-});
-{%- if cookiecutter.use_i18n == "yes" %}
 
-describe('i18n', () => {
-  it('picks the locale from ?lang= first, then Accept-Language, and sets <html lang>', async () => {
-    const app = await appWith();
-    const byQuery = await app.inject({ url: '/?lang=fr', headers: { accept: 'text/html', 'accept-language': 'en' } });
-    expect(byQuery.body).toContain('<html lang="fr">');
-    expect(byQuery.body).toContain('Articles');
-    const byHeader = await app.inject({ url: '/', headers: { accept: 'text/html', 'accept-language': 'fr-CA,fr;q=0.9' } });
-    expect(byHeader.body).toContain('<html lang="fr">');
-    const fallback = await app.inject({ url: '/', headers: { accept: 'text/html', 'accept-language': 'de' } });
-    expect(fallback.body).toContain('<html lang="en">');
+  it('refuses to start without a client build unless in dev mode', async () => {
+    const config = loadConfig({ LOG_LEVEL: 'silent' });
+    await expect(buildApp(config, { clientDir: '/nonexistent/client' })).rejects.toThrow(/no client build at .*run the build/);
+    const dev = await buildApp(config, { dev: true, backend: backendWith(HOSTILE) });
+    const page = await dev.inject({ url: '/', headers: { accept: 'text/html' } });
+    expect(page.body).toContain('<script type="module" src="/src/client/main.ts"></script>');
+    await dev.close();
   });
 });
-{%- endif %}
-{%- if cookiecutter.use_redis == "yes" %}
-
-/** The two Redis commands the cache uses, in memory; `broken` makes every call fail. */
-function memoryRedis(broken = false) {
-  const store = new Map<string, string>();
-  const fail = () => Promise.reject(new Error('redis down'));
-  return {
-    store,
-    client: {
-      get: (key: string) => (broken ? fail() : Promise.resolve(store.get(key) ?? null)),
-      set: (key: string, value: string) => (broken ? fail() : Promise.resolve(void store.set(key, value))),
-    } as unknown as Redis,
-  };
-}
-
-function countingBackend(posts: Post[]) {
-  const calls = { list: 0 };
-  const backend: BackendClient = {
-    listPosts: async () => {
-      calls.list += 1;
-      return posts;
-    },
-    getPost: async (id) => posts.find((post) => post.id === id) ?? null,
-    isReachable: async () => true,
-  };
-  return { backend, calls };
-}
-
-describe('withRedisCache', () => {
-  const posts: Post[] = [{ id: 1, title: 'One', body: '1' }];
-
-  it('asks the backend once while the entry lives', async () => {
-    const { backend, calls } = countingBackend(posts);
-    const redis = memoryRedis();
-    const cached = withRedisCache(backend, redis.client);
-    expect(await cached.listPosts()).toEqual(posts);
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(await cached.listPosts()).toEqual(posts);
-    expect(calls.list).toBe(1);
-    expect(redis.store.has('web-cache:posts')).toBe(true);
-  });
-
-  it('falls through to the backend when Redis fails', async () => {
-    const { backend, calls } = countingBackend(posts);
-    const cached = withRedisCache(backend, memoryRedis(true).client);
-    expect(await cached.listPosts()).toEqual(posts);
-    expect(await cached.listPosts()).toEqual(posts);
-    expect(calls.list).toBe(2);
-  });
-
-  it('caches a missing post as missing', async () => {
-    const { backend } = countingBackend(posts);
-    const cached = withRedisCache(backend, memoryRedis().client);
-    expect(await cached.getPost(9)).toBeNull();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(await cached.getPost(9)).toBeNull();
-  });
-});
-{%- endif %}

@@ -15,7 +15,7 @@ import redis, { withRedisCache } from './plugins/redis.js';
 import sentry from './plugins/sentry.js';
 {%- endif %}
 import staticAssets from './plugins/static.js';
-import { loadClientAssets } from './render/assets.js';
+import { DEV_ASSETS, loadClientAssets } from './render/assets.js';
 import type { PageShell } from './render/page.js';
 import apiRoutes from './routes/api.js';
 import healthRoutes from './routes/health.js';
@@ -30,6 +30,8 @@ export interface AppOverrides {
   backend?: BackendClient;
   /** Folder of the client build; defaults to dist/client next to the server bundle. */
   clientDir?: string;
+  /** The `dev` script: Vite serves the client source, so there is no build to read. */
+  dev?: boolean;
   /** Where the JSON log lines go; defaults to stdout. */
   logStream?: { write(line: string): void };
 }
@@ -54,19 +56,20 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   const backend = overrides.backend ?? createBackendClient({ baseUrl: config.backendUrl, timeoutMs: config.backendTimeoutMs });
-  const clientDir = overrides.clientDir ?? fileURLToPath(new URL('../client/', import.meta.url));
-  const assets = await loadClientAssets(clientDir);
+  const assets = overrides.dev
+    ? DEV_ASSETS
+    : await loadClientAssets(overrides.clientDir ?? fileURLToPath(new URL('../client/', import.meta.url)));
 {%- if cookiecutter.use_sentry == "yes" %}
 
   await app.register(sentry, { config });
 {%- endif %}
-  await app.register(helmet, { config, dev: assets.dev && !config.production });
+  await app.register(helmet, { config, dev: overrides.dev === true });
 {%- if cookiecutter.use_redis == "yes" %}
   await app.register(redis, { config });
 {%- endif %}
   await app.register(rateLimit, { config });
   await app.register(compress);
-  await app.register(staticAssets, { root: assets.dir });
+  if (assets.dir) await app.register(staticAssets, { root: assets.dir });
   const shell: PageShell = { assets, publicApiUrl: config.publicApiUrl };
   registerErrorHandlers(app, { shell, backend });
 

@@ -27,9 +27,8 @@ describe('loadConfig', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
       SESSION_SECRET: SECRET,
-{%- if cookiecutter.use_redis == "yes" %}
+      // Read only when the project uses Redis; harmless otherwise.
       REDIS_URL: 'redis://127.0.0.1:6379',
-{%- endif %}
       COMPOSABLE_RUST_BACKEND_URL: 'http://api.internal:8080/',
     });
     expect(config.production).toBe(true);

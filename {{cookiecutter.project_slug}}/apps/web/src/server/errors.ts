@@ -1,8 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BackendClient } from './backend.js';
-import { sendPage, type PageShell } from './render/page.js';
-import { initialState } from '../app/state.js';
-import { createAppStore } from '../app/store.js';
+import { pageStore, sendPage, type PageShell } from './render/page.js';
 
 function wantsHtml(request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/html');
@@ -29,7 +27,6 @@ export function registerErrorHandlers(app: FastifyInstance, { shell, backend }: 
   // Rate limited like the routes, so probing for URLs costs the same as using them.
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request: FastifyRequest, reply: FastifyReply) => {
     if (!wantsHtml(request)) return reply.code(404).send({ error: 'Not Found' });
-    const state = initialState({ name: 'notFound' }, { url: request.url, acceptLanguage: request.headers['accept-language'] ?? '' });
-    return sendPage(reply.code(404), createAppStore(state, { api: backend }), shell);
+    return sendPage(reply.code(404), pageStore(request, { name: 'notFound' }, backend), shell);
   });
 }

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
@@ -11,13 +10,8 @@ const ONE_YEAR_MS = 31_536_000_000;
  * browser accepts them, and hashed names are cached for a year (`immutable`).
  */
 async function staticAssets(app: FastifyInstance, { root }: { root: string }) {
-  const assetsDir = join(root, 'assets');
-  if (!existsSync(assetsDir)) {
-    app.log.info({ assetsDir }, 'no client build: /assets/ is not served (expected in dev; run the build for production)');
-    return;
-  }
   await app.register(fastifyStatic, {
-    root: assetsDir,
+    root: join(root, 'assets'),
     prefix: '/assets/',
     preCompressed: true,
     wildcard: false,

@@ -1,9 +1,5 @@
 // Where the page is built, and where everything that goes into it is escaped.
-
-/** Element id of the state the browser hydrates from. */
-export const STATE_ELEMENT_ID = 'app-state';
-/** Meta element naming the API origin the browser should call (absent: same origin). */
-export const API_URL_META = 'public-api-url';
+import { API_URL_META, STATE_ELEMENT_ID } from '../../app/hydration.js';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

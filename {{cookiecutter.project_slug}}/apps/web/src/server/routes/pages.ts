@@ -1,10 +1,8 @@
 import { parsePostId } from '@repo/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppAction } from '../../app/actions.js';
 import type { BackendClient } from '../backend.js';
-import { sendPage, type PageShell } from '../render/page.js';
-import type { AppAction } from '../../app/reducer.js';
-import { initialState, type Route } from '../../app/state.js';
-import { createAppStore } from '../../app/store.js';
+import { pageStore, sendPage, type PageShell } from '../render/page.js';
 
 interface Options {
   backend: BackendClient;
@@ -13,12 +11,6 @@ interface Options {
 
 /** Page routes: load the data, feed it to a fresh store through the reducer, render. */
 export default async function pageRoutes(app: FastifyInstance, { backend, shell }: Options) {
-  function storeFor(request: FastifyRequest, route: Route) {
-    const state = initialState(route, { url: request.url, acceptLanguage: request.headers['accept-language'] ?? '' });
-    // Effects never run on the server, so the server-side api is never called by the reducer.
-    return createAppStore(state, { api: backend });
-  }
-
   async function load(request: FastifyRequest, fetchData: () => Promise<AppAction>): Promise<AppAction> {
     try {
       return await fetchData();
@@ -29,14 +21,14 @@ export default async function pageRoutes(app: FastifyInstance, { backend, shell 
   }
 
   app.get('/', async (request, reply) => {
-    const store = storeFor(request, { name: 'list' });
+    const store = pageStore(request, { name: 'list' }, backend);
     store.dispatch(await load(request, async () => ({ type: 'postsLoaded', posts: await backend.listPosts() })));
     return sendPage(reply, store, shell);
   });
 
   app.get<{ Params: { id: string } }>('/posts/:id', async (request, reply) => {
     const id = parsePostId(request.params.id);
-    const store = storeFor(request, id === null ? { name: 'notFound' } : { name: 'post', id });
+    const store = pageStore(request, id === null ? { name: 'notFound' } : { name: 'post', id }, backend);
     if (id !== null) {
       store.dispatch(await load(request, async () => ({ type: 'postLoaded', post: await backend.getPost(id) })));
     }

@@ -1,3 +1,0 @@
-//! Implementations of the environment's traits.
-
-pub mod memory;

@@ -1,0 +1,72 @@
+import type { Post } from '@repo/shared';
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import type { BackendClient } from '../backend.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { withRedisCache } from './redis.js';
+
+/** The two Redis commands the cache uses, in memory; `broken` makes every call fail. */
+function memoryRedis(broken = false) {
+  const store = new Map<string, string>();
+  const fail = () => Promise.reject(new Error('redis down'));
+  return {
+    store,
+    client: {
+      get: (key: string) => (broken ? fail() : Promise.resolve(store.get(key) ?? null)),
+      set: (key: string, value: string) => (broken ? fail() : Promise.resolve(void store.set(key, value))),
+    } as unknown as Redis,
+  };
+}
+
+function countingBackend(posts: Post[]) {
+  const calls = { list: 0 };
+  const backend: BackendClient = {
+    listPosts: async () => {
+      calls.list += 1;
+      return posts;
+    },
+    getPost: async (id) => posts.find((post) => post.id === id) ?? null,
+    isReachable: async () => true,
+  };
+  return { backend, calls };
+}
+
+describe('withRedisCache', () => {
+  const posts: Post[] = [{ id: 1, title: 'One', body: '1' }];
+
+  it('asks the backend once while the entry lives', async () => {
+    const { backend, calls } = countingBackend(posts);
+    const redis = memoryRedis();
+    const cached = withRedisCache(backend, redis.client);
+    expect(await cached.listPosts()).toEqual(posts);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await cached.listPosts()).toEqual(posts);
+    expect(calls.list).toBe(1);
+    expect(redis.store.has('web-cache:posts')).toBe(true);
+  });
+
+  it('falls through to the backend when Redis fails', async () => {
+    const { backend, calls } = countingBackend(posts);
+    const cached = withRedisCache(backend, memoryRedis(true).client);
+    expect(await cached.listPosts()).toEqual(posts);
+    expect(await cached.listPosts()).toEqual(posts);
+    expect(calls.list).toBe(2);
+  });
+
+  it('caches a missing post as missing', async () => {
+    const { backend } = countingBackend(posts);
+    const cached = withRedisCache(backend, memoryRedis().client);
+    expect(await cached.getPost(9)).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await cached.getPost(9)).toBeNull();
+  });
+});
+
+describe('REDIS_URL', () => {
+  it('is required in production, where the rate limit is shared through it', () => {
+    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) };
+    expect(() => loadConfig(production)).toThrow(ConfigError);
+    expect(() => loadConfig(production)).toThrow(/REDIS_URL/);
+    expect(loadConfig({ ...production, REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl).toBe('redis://127.0.0.1:6379');
+  });
+});
