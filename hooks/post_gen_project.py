@@ -17,7 +17,7 @@ from pathlib import Path
 REMOVE_WHEN = {
     ("package_manager", "npm"): ["pnpm-workspace.yaml"],
     ("backend", "none"): ["apps/api"],
-    ("use_redis", "no"): ["apps/web/src/server/plugins/redis.ts", "apps/web/src/server/plugins/redis.test.ts"],
+    ("use_redis", "no"): ["apps/web/src/server/plugins/redis"],
     ("use_i18n", "no"): ["apps/web/src/app/i18n"],
     ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts"],
     ("ci", "none"): [".github/workflows"],

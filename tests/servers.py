@@ -42,6 +42,19 @@ def http(url: str, headers: dict | None = None, method: str = "GET", data: bytes
         return Response(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
 
 
+def raw_status(port: int, target: str, headers: dict | None = None, timeout: float = 10) -> int:
+    """The status of `GET <target> HTTP/1.1` written byte for byte on a socket (targets no client
+    library would send, e.g. `//x:99999`); a connection closed without an answer raises."""
+    lines = [f"GET {target} HTTP/1.1", "Host: 127.0.0.1", "Connection: close",
+             *(f"{name}: {value}" for name, value in (headers or {}).items())]
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        head = sock.recv(4096)
+    if not head.startswith(b"HTTP/1.1 "):
+        raise ConnectionError(f"no HTTP answer to {target[:60]!r}: {head[:80]!r}")
+    return int(head.split(b" ", 2)[1])
+
+
 def status_of(url: str) -> int | None:
     try:
         return http(url, timeout=2).status

@@ -20,6 +20,8 @@ from servers import ServerProcess, free_port, http, status_of
 pytestmark = pytest.mark.slow
 
 WEB_ORIGIN = "http://localhost:3000"
+WRITE_TOKEN = "e2e-write-token-" + "t" * 32
+AUTHORIZED = {"authorization": f"Bearer {WRITE_TOKEN}"}
 SEEDED_TITLES = ["Welcome to your Composable app", "State, actions and reducers"]
 
 
@@ -97,7 +99,8 @@ def migrated_database(api_crate, api_binary, postgres_server) -> str:
 def api_server(api_binary, migrated_database, tmp_path_factory):
     port = free_port()
     env = cargo_env(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=migrated_database,
-                    DATABASE_ACQUIRE_TIMEOUT_SECS="1", CORS_ALLOWED_ORIGINS=WEB_ORIGIN, RUST_LOG="info")
+                    DATABASE_ACQUIRE_TIMEOUT_SECS="1", CORS_ALLOWED_ORIGINS=WEB_ORIGIN, RUST_LOG="info",
+                    API_WRITE_TOKEN=WRITE_TOKEN)
     server = ServerProcess([str(api_binary)], api_binary.parent, env, port,
                     tmp_path_factory.mktemp("api") / "api.log")
     try:
@@ -150,17 +153,51 @@ def test_api_serves_posts_from_postgres_over_http(api_server):
 
     assert get(base + "/api/posts/999999") == (404, {"error": "post not found"})
 
-    status, headers, created = request("POST", base + "/api/posts", {"title": "Written over HTTP", "body": "Kept"})
+    status, headers, created = request("POST", base + "/api/posts", {"title": "Written over HTTP", "body": "Kept"},
+                                       AUTHORIZED)
     assert status == 201
     assert headers["location"] == f"/api/posts/{created['id']}"
     assert request("GET", base + headers["location"])[2] == created
 
-    status, _, error = request("POST", base + "/api/posts", {"title": "", "body": "x"})
+    status, _, error = request("POST", base + "/api/posts", {"title": "", "body": "x"}, AUTHORIZED)
     assert status == 400
     assert error["fields"] == {"title": "must not be blank"}
 
-    status, _, error = request("POST", base + "/api/posts", "{broken")
+    status, _, error = request("POST", base + "/api/posts", "{broken", AUTHORIZED)
     assert status == 400 and "error" in error
+
+
+def test_writes_need_the_token_and_a_refused_write_stores_nothing(api_server):
+    base = api_server.url
+    before = len(request("GET", base + "/api/posts")[2])
+    for headers in ({}, {"authorization": "Bearer wrong"}, {"authorization": f"Bearer {WRITE_TOKEN}x"},
+                    {"authorization": f"Basic {WRITE_TOKEN}"}, {"authorization": WRITE_TOKEN}):
+        status, reply_headers, body = request("POST", base + "/api/posts", {"title": "Forged", "body": "x"}, headers)
+        assert (status, reply_headers.get("www-authenticate")) == (401, "Bearer"), headers
+        assert body == {"error": "a valid bearer token is required"}
+    assert len(request("GET", base + "/api/posts")[2]) == before
+    assert "Forged" not in json.dumps(request("GET", base + "/api/posts")[2])
+
+
+def test_a_client_over_its_rate_gets_429_and_forged_headers_do_not_help(api_binary, migrated_database, tmp_path):
+    """The real binary on a socket: the limit counts the peer address, not headers a client writes."""
+    port = free_port()
+    env = cargo_env(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=migrated_database, RUST_LOG="warn",
+                    RATE_LIMIT_PER_SECOND="1", RATE_LIMIT_BURST="3")
+    server = ServerProcess([str(api_binary)], api_binary.parent, env, port, tmp_path / "api.log")
+    try:
+        server.wait_until_up()
+        statuses = [request("GET", f"{server.url}/api/posts")[0] for _ in range(3)]
+        limited = request("GET", f"{server.url}/api/posts", headers={"fly-client-ip": "203.0.113.5",
+                                                                     "x-forwarded-for": "203.0.113.5"})
+        ready = request("GET", f"{server.url}/ready")[0]
+        health = request("GET", f"{server.url}/health")[0]
+    finally:
+        server.stop()
+    assert statuses == [200, 200, 200]
+    assert limited[0] == 429 and int(limited[1]["retry-after"]) >= 1
+    assert ready == 429, "/ready costs a database round trip: it is limited too"
+    assert health == 200, "/health answers Fly's checks whatever the load"
 
 
 def test_healthcheck_subcommand_exits_0_only_while_the_server_answers(api_binary, api_server):
@@ -208,7 +245,7 @@ def test_ready_is_503_while_postgres_is_down_and_recovers_without_restarting_the
 
 def test_web_app_pages_show_the_posts_of_the_api(built_monorepo, api_server, tmp_path):
     _, _, created = request("POST", api_server.url + "/api/posts",
-                            {"title": "Rendered by the web app", "body": "Fetched from the Rust API"})
+                            {"title": "Rendered by the web app", "body": "Fetched from the Rust API"}, AUTHORIZED)
     port = free_port()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn",
            "COMPOSABLE_RUST_BACKEND_URL": api_server.url}

@@ -258,15 +258,18 @@ def test_fly_configs_use_the_answers_and_outlast_the_drain(baked):
         assert fly["kill_signal"] == "SIGTERM"
         assert int(fly["kill_timeout"].rstrip("s")) * 1000 > grace_ms
         assert fly["http_service"]["concurrency"]["type"] == "requests"
-        assert fly["http_service"]["force_https"] is True
         assert fly["vm"][0]["memory"] == "512mb"
         assert fly["build"]["dockerfile"] == "Dockerfile"
     assert web["http_service"]["min_machines_running"] == 0
+    assert web["http_service"]["force_https"] is True
     backend_url = web.get("env", {}).get("COMPOSABLE_RUST_BACKEND_URL")
     if answers["backend"] == "rust":
         api = read_toml(baked.api / "fly.toml")
-        assert backend_url == f"http://{api['app']}.internal:8080"
-        assert api["env"]["HOST"] == "::", "6PN (.internal) is IPv6 only"
+        # Private: reached through Flycast (Fly's proxy, port 80 -> internal_port), plain HTTP.
+        assert backend_url == f"http://{api['app']}.flycast"
+        assert api["http_service"]["force_https"] is False, "a redirect to HTTPS breaks Flycast"
+        assert api["http_service"]["auto_stop_machines"] == "stop", "Flycast goes through the proxy, which wakes Machines"
+        assert api["env"]["CORS_ALLOWED_ORIGINS"] == "", "browsers never call a private API"
     else:
         assert backend_url is None
 

@@ -27,8 +27,6 @@ from servers import ServerProcess, free_port, http
 
 pytestmark = pytest.mark.slow
 
-SESSION_SECRET = "final-stage-boot-test-session-secret-0123456789"  # 48 characters
-
 
 def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
@@ -173,7 +171,7 @@ def test_web_final_stage_payload_boots_outside_docker(answers, tmp_path, record_
 
     port = free_port()
     env = {"PATH": os.environ["PATH"], **image_env, "PORT": str(port), "HOST": "127.0.0.1",
-           "NODE_ENV": "production", "SESSION_SECRET": SESSION_SECRET, "LOG_LEVEL": "warn"}
+           "NODE_ENV": "production", "LOG_LEVEL": "warn"}
     if answers.get("use_redis") == "yes":
         env["REDIS_URL"] = request.getfixturevalue("redis_server").url
     server = ServerProcess(cmd, workdir, env, port, tmp_path / "server.log")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from servers import ServerProcess, free_port, http
+from servers import ServerProcess, free_port, http, raw_status
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +31,6 @@ HOSTILE_POSTS = [
     {"id": 4, "title": "A calm title", "body": "plain text"},
 ]
 SLOW_POST = {"id": 777, "title": "Slow to load", "body": "served after a delay"}
-SESSION_SECRET = "e2e-" + "s" * 40
 SECURITY_HEADERS = ("content-security-policy", "strict-transport-security", "x-content-type-options",
                     "referrer-policy")
 
@@ -81,7 +80,7 @@ def start_web(cwd: Path, env: dict) -> ServerProcess:
     server = ServerProcess(
         ["node", "dist/server/index.js"], cwd,
         {**os.environ, "NODE_ENV": "production", "HOST": "127.0.0.1", "PORT": str(port),
-         "SESSION_SECRET": SESSION_SECRET, "LOG_LEVEL": "warn", **env},
+         "LOG_LEVEL": "warn", **env},
         port, cwd / f"server-{port}.log")
     server.wait_until_up(timeout=20)
     return server
@@ -92,10 +91,14 @@ def project(request):
     return request.getfixturevalue(f"built_{request.param}")
 
 
+def uses_redis(project) -> bool:
+    return (project.web / "src" / "server" / "plugins" / "redis").is_dir()
+
+
 @pytest.fixture(scope="module")
 def server_env(project, fake_backend, request):
     env = {"COMPOSABLE_RUST_BACKEND_URL": fake_backend, "RATE_LIMIT_MAX": "100000"}
-    if (project.web / "src" / "server" / "plugins" / "redis.ts").exists():
+    if uses_redis(project):
         redis = request.getfixturevalue("redis_server")
         redis.command("FLUSHALL")
         env["REDIS_URL"] = redis.url
@@ -177,24 +180,28 @@ def test_rate_limit_returns_429_with_retry_after(project, server_env, redis_serv
         statuses = [http(f"{web.url}/api/posts").status for _ in range(limit)]
         limited = http(f"{web.url}/api/posts")
         not_found = http(f"{web.url}/unknown")
+        # Off Fly, headers a client writes cannot make it someone else.
+        forged = [http(f"{web.url}/api/posts", {"fly-client-ip": f"198.51.100.{i}", "x-forwarded-for": f"198.51.100.{i}"}).status
+                  for i in range(3)]
     finally:
         web.stop()
     assert statuses == [200] * limit
     assert limited.status == 429
     assert int(limited.headers["retry-after"]) > 0
     assert not_found.status == 429, "the not-found handler is not rate limited"
+    assert forged == [429] * len(forged), "a forged client header moved the bucket"
 
 
 @pytest.fixture
 def redis_server_if_used(project, request):
     """Counters live in Redis for the monorepo: start each rate-limit test from zero."""
-    if (project.web / "src" / "server" / "plugins" / "redis.ts").exists():
+    if uses_redis(project):
         request.getfixturevalue("redis_server").command("FLUSHALL")
 
 
 def test_hydration_and_client_interaction_work_and_hostile_titles_stay_inert_in_chromium(project, server_env):
     """The project's own `test:e2e` (playwright-core + system Chromium) against the fake backend."""
-    env = {**server_env, "NODE_ENV": "production", "SESSION_SECRET": SESSION_SECRET,
+    env = {**server_env, "NODE_ENV": "production",
            "E2E_BACKEND_URL": server_env["COMPOSABLE_RUST_BACKEND_URL"], "E2E_REQUIRE_BROWSER": "1"}
     result = project.run("test:e2e", cwd=project.web, timeout=300, env=env)
     assert result.returncode == 0, result.stdout[-6000:]
@@ -220,16 +227,12 @@ def test_server_bundle_runs_from_dist_alone_without_node_modules(project, server
 
 
 def test_bad_configuration_exits_1_with_one_line(project, server_env):
-    result = subprocess.run(["node", "dist/server/index.js"], cwd=project.web, text=True, timeout=30,
-                            env={**os.environ, **server_env, "NODE_ENV": "production", "PORT": "not-a-port",
-                                 "SESSION_SECRET": SESSION_SECRET},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert result.returncode == 1
-    assert result.stderr.strip().count("\n") == 0 and "PORT" in result.stderr
-    weak = subprocess.run(["node", "dist/server/index.js"], cwd=project.web, text=True, timeout=30,
-                          env={**os.environ, **server_env, "NODE_ENV": "production", "SESSION_SECRET": "short"},
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert weak.returncode == 1 and "SESSION_SECRET" in weak.stderr
+    for variable, value in (("PORT", "not-a-port"), ("TRUSTED_PROXIES", "true")):
+        result = subprocess.run(["node", "dist/server/index.js"], cwd=project.web, text=True, timeout=30,
+                                env={**os.environ, **server_env, "NODE_ENV": "production", variable: value},
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert result.returncode == 1, variable
+        assert result.stderr.strip().count("\n") == 0 and variable in result.stderr, result.stderr
 
 
 def test_locale_comes_from_query_then_accept_language_when_i18n_is_on(project, server):
@@ -248,7 +251,7 @@ def test_locale_comes_from_query_then_accept_language_when_i18n_is_on(project, s
 def test_ready_checks_redis_and_pages_share_backend_answers_through_it(project, server, request):
     body = json.loads(http(f"{server.url}/ready").text)
     assert body["checks"]["backend"] is True
-    if not (project.web / "src" / "server" / "plugins" / "redis.ts").exists():
+    if not uses_redis(project):
         assert "redis" not in body["checks"]
         return
     assert body["checks"]["redis"] is True
@@ -284,3 +287,65 @@ def test_sigterm_lets_in_flight_requests_finish_then_exits_0(project, server_env
     assert web.process.wait(timeout=15) == 0
     assert result["response"].status == 200
     assert "Slow to load" in result["response"].text
+
+
+HOSTILE_TARGETS = ["//x:99999", "//x:99999?lang=fr", "//[", "%", "/%", "/?lang=%", "/posts/%E0%A4%A",
+                   "/" + "a" * 8000, "/posts/" + "9" * 400, "http://evil.example/", "*", "/..%2f..%2fetc/passwd",
+                   "/?" + "lang=fr&" * 500, "/%00", "/posts/1%0d%0aSet-Cookie:x=1"]
+
+
+def test_no_request_target_gets_a_5xx_or_an_error_log(project, server):
+    """Targets a browser never sends, written on a raw socket: 4xx or a page, never 500 or a crash."""
+    statuses = {target[:40]: raw_status(server.port, target, {"accept": "text/html"}) for target in HOSTILE_TARGETS}
+    assert all(status < 500 for status in statuses.values()), statuses
+    assert http(f"{server.url}/health").status == 200
+    errors = [line for line in server.output().splitlines() if '"level":50' in line or '"level":60' in line]
+    assert not errors, errors[:3]
+
+
+CREDENTIALS = {name: f"s3cret-{i}-do-not-log" for i, name in enumerate([
+    "authorization", "proxy-authorization", "cookie", "x-api-key", "x-auth-token", "x-access-token",
+    "x-csrf-token", "x-amz-security-token", "x-goog-api-key", "x-hub-signature-256", "api-key", "x-session-id"])}
+
+
+def test_credential_headers_never_reach_the_logs(project, server_env):
+    web = start_web(project.web, {**server_env, "LOG_LEVEL": "info"})
+    try:
+        for path in ("/", "/api/posts", "/no/such/page"):
+            assert http(web.url + path, {**CREDENTIALS, "accept": "text/html"}).status in (200, 404)
+    finally:
+        web.stop()
+    log = web.output()
+    assert '"incoming request"' in log and "user-agent" in log
+    assert "s3cret" not in log, [line for line in log.splitlines() if "s3cret" in line][:2]
+
+
+def test_rate_limit_falls_back_to_memory_when_redis_stops_and_shares_again_after(project, server_env, request):
+    if not uses_redis(project):
+        assert "redis" not in (project.web / "package.json").read_text(), "Redis code in a project without Redis"
+        return
+    redis = request.getfixturevalue("redis_server")
+    redis.command("FLUSHALL")
+    limit = 4
+    web = start_web(project.web, {**server_env, "RATE_LIMIT_MAX": str(limit), "LOG_LEVEL": "info"})
+    try:
+        assert http(f"{web.url}/api/posts").status == 200
+        assert redis.command("KEYS", "web-rate-limit:*").startswith(b"*1"), "counts are not in Redis"
+        redis.stop()
+        # Under traffic with Redis gone: still limited, per Machine (this process's memory).
+        during = [http(f"{web.url}/api/posts").status for _ in range(limit + 2)]
+        assert during[:limit] == [200] * limit and during[limit:] == [429, 429], during
+        redis.start()
+        deadline = time.monotonic() + 15
+        while http(f"{web.url}/ready").status != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        redis.command("FLUSHALL")
+        after = [http(f"{web.url}/api/posts").status for _ in range(2)]
+    finally:
+        web.stop()
+        if redis.process is None or redis.process.poll() is not None:
+            redis.start()
+    assert after == [200, 200]
+    log = web.output()
+    assert log.count("counting in this Machine's memory") == 1, "the fallback is not logged exactly once"
+    assert log.count("counting in Redis again") == 1

@@ -7,6 +7,11 @@
 //! | `CORS_ALLOWED_ORIGINS` | empty | comma-separated origins allowed to call the API from a browser, or `*` |
 //! | `REQUEST_TIMEOUT_SECS` | `10` | a request still running after this is answered with 408 |
 //! | `REQUEST_BODY_LIMIT_BYTES` | `65536` | larger bodies are refused with 413 |
+//! | `API_WRITE_TOKEN` | unset | bearer token every write needs (32+ characters); unset refuses all writes |
+//! | `RATE_LIMIT_PER_SECOND` | `100` | requests per second one client may make, sustained |
+//! | `RATE_LIMIT_BURST` | `200` | requests one client may make at once before the per-second rate applies |
+//! | `MAX_CONCURRENT_REQUESTS` | `128` | requests served at once; more are refused with 503 |
+//! | `FLY_APP_NAME` | set by Fly | on Fly, a client is the `Fly-Client-IP` its proxy sets, not the socket peer |
 //! | `RUST_LOG` | `info` | log filter (`tracing_subscriber::EnvFilter` syntax) |
 //! | `DATABASE_URL` | required | `postgres://user:password@host:5432/database` (feature `postgres`) |
 //! | `DATABASE_MAX_CONNECTIONS` | `5` | pool size per instance (feature `postgres`) |
@@ -34,6 +39,30 @@ pub struct HttpConfig {
     pub cors_allowed_origins: CorsOrigins,
     pub request_timeout: Duration,
     pub request_body_limit: usize,
+    pub write_token: Option<WriteToken>,
+    pub limits: Limits,
+    /// Behind Fly's proxy the client address is its `Fly-Client-IP` header.
+    pub on_fly: bool,
+}
+
+/// The credential writes need. Never printed: `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WriteToken(pub String);
+
+impl fmt::Debug for WriteToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WriteToken(<redacted>)")
+    }
+}
+
+/// Shortest `API_WRITE_TOKEN` accepted: `openssl rand -hex 32` gives 64 characters.
+pub const WRITE_TOKEN_MIN_CHARS: usize = 32;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    pub per_client_per_second: u32,
+    pub per_client_burst: u32,
+    pub max_concurrent_requests: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +97,13 @@ impl Default for HttpConfig {
             cors_allowed_origins: CorsOrigins::List(Vec::new()),
             request_timeout: Duration::from_secs(10),
             request_body_limit: 64 * 1024,
+            write_token: None,
+            limits: Limits {
+                per_client_per_second: 100,
+                per_client_burst: 200,
+                max_concurrent_requests: 128,
+            },
+            on_fly: false,
         }
     }
 }
@@ -130,6 +166,28 @@ impl Config {
                 "a positive number of bytes",
             )?
             .unwrap_or(defaults.request_body_limit),
+            write_token: write_token(var("API_WRITE_TOKEN"))?,
+            limits: Limits {
+                per_client_per_second: positive(
+                    var("RATE_LIMIT_PER_SECOND"),
+                    "RATE_LIMIT_PER_SECOND",
+                    "a positive number of requests",
+                )?
+                .unwrap_or(defaults.limits.per_client_per_second),
+                per_client_burst: positive(
+                    var("RATE_LIMIT_BURST"),
+                    "RATE_LIMIT_BURST",
+                    "a positive number of requests",
+                )?
+                .unwrap_or(defaults.limits.per_client_burst),
+                max_concurrent_requests: positive(
+                    var("MAX_CONCURRENT_REQUESTS"),
+                    "MAX_CONCURRENT_REQUESTS",
+                    "a positive number of requests",
+                )?
+                .unwrap_or(defaults.limits.max_concurrent_requests),
+            },
+            on_fly: var("FLY_APP_NAME").is_some(),
         };
 
         let log_filter = var("RUST_LOG").unwrap_or_else(|| "info".to_owned());
@@ -218,6 +276,17 @@ fn seconds(value: Option<String>, variable: &'static str) -> Result<Option<Durat
     )
 }
 
+fn write_token(value: Option<String>) -> Result<Option<WriteToken>, ConfigError> {
+    match value.map(|token| token.trim().to_owned()) {
+        Some(token) if token.chars().count() < WRITE_TOKEN_MIN_CHARS => Err(ConfigError {
+            variable: "API_WRITE_TOKEN",
+            value: None, // a secret, even a weak one, is never echoed
+            expected: "at least 32 characters, e.g. from `openssl rand -hex 32`",
+        }),
+        token => Ok(token.map(WriteToken)),
+    }
+}
+
 fn cors_origins(value: Option<String>) -> Result<CorsOrigins, ConfigError> {
     const EXPECTED: &str =
         "* or comma-separated origins such as https://example.com,http://localhost:3000";
@@ -297,6 +366,9 @@ mod tests {
             ("CORS_ALLOWED_ORIGINS", "example.com"),
             ("CORS_ALLOWED_ORIGINS", "https://example.com/path"),
             ("RUST_LOG", "info,[broken"),
+            ("RATE_LIMIT_PER_SECOND", "0"),
+            ("RATE_LIMIT_BURST", "many"),
+            ("MAX_CONCURRENT_REQUESTS", "-5"),
         ] {
             let error = config(&[(name, value)]).unwrap_err();
             assert_eq!(error.variable, name);
@@ -322,6 +394,38 @@ mod tests {
         );
         let any = super::cors_origins(Some("*".to_owned())).unwrap();
         assert_eq!(any, CorsOrigins::Any);
+    }
+
+    #[test]
+    fn write_token_is_optional_long_and_never_echoed() {
+        assert_eq!(config(&[]).unwrap().http.write_token, None);
+        let weak = config(&[("API_WRITE_TOKEN", "hunter2")]).unwrap_err();
+        assert_eq!(weak.variable, "API_WRITE_TOKEN");
+        assert!(!weak.to_string().contains("hunter2"));
+        let strong = "s".repeat(WRITE_TOKEN_MIN_CHARS);
+        let config = config(&[("API_WRITE_TOKEN", &strong)]).unwrap();
+        assert_eq!(config.http.write_token, Some(WriteToken(strong.clone())));
+        assert!(!format!("{config:?}").contains(&strong));
+    }
+
+    #[test]
+    fn limits_and_fly_are_read() {
+        let config = config(&[
+            ("RATE_LIMIT_PER_SECOND", "5"),
+            ("RATE_LIMIT_BURST", "7"),
+            ("MAX_CONCURRENT_REQUESTS", "9"),
+            ("FLY_APP_NAME", "my-api"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.http.limits,
+            Limits {
+                per_client_per_second: 5,
+                per_client_burst: 7,
+                max_concurrent_requests: 9
+            }
+        );
+        assert!(config.http.on_fly);
     }
 
     #[cfg(feature = "postgres")]

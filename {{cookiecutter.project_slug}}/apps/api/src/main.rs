@@ -76,7 +76,10 @@ fn parse_command(mut args: impl Iterator<Item = String>) -> Result<Command, Stri
 
 async fn serve(config: Config) -> Result<(), Box<dyn Error>> {
     telemetry::init(&config.log_filter);
-    let state = AppState::new(repository(&config)?);
+    if config.http.write_token.is_none() {
+        tracing::warn!("API_WRITE_TOKEN is not set: every write is refused with 401");
+    }
+    let state = AppState::new(repository(&config)?, &config.http);
     server::serve(config.listen, http::router(state, &config.http)).await?;
     Ok(())
 }

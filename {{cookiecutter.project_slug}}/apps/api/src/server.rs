@@ -8,6 +8,8 @@ use tokio::net::TcpListener;
 pub async fn serve(listen: SocketAddr, app: Router) -> std::io::Result<()> {
     let listener = TcpListener::bind(listen).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");
+    // The peer address feeds the per-client rate limit (http/limits.rs).
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;

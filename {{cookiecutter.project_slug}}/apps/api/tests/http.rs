@@ -2,9 +2,13 @@
 
 use std::sync::Arc;
 
-use api::config::{CorsOrigins, HttpConfig};
+use std::time::Duration;
+
+use api::config::{CorsOrigins, HttpConfig, Limits, WriteToken};
 use api::http::{AppState, router};
+use api::posts::{NewPost, Post, PostId, PostRepository, RepositoryError};
 use api::repository::memory::MemoryPostRepository;
+use async_trait::async_trait;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -13,17 +17,23 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 const WEB_ORIGIN: &str = "http://localhost:3000";
+const TOKEN: &str = "test-write-token-0123456789abcdef0123456789";
 
-fn app() -> Router {
-    let config = HttpConfig {
+fn config() -> HttpConfig {
+    HttpConfig {
         cors_allowed_origins: CorsOrigins::List(vec![WEB_ORIGIN.parse().unwrap()]),
         request_body_limit: 1024,
+        write_token: Some(WriteToken(TOKEN.to_owned())),
         ..HttpConfig::default()
-    };
-    router(
-        AppState::new(Arc::new(MemoryPostRepository::seeded())),
-        &config,
-    )
+    }
+}
+
+fn app_with(config: &HttpConfig, repository: Arc<dyn PostRepository>) -> Router {
+    router(AppState::new(repository, config), config)
+}
+
+fn app() -> Router {
+    app_with(&config(), Arc::new(MemoryPostRepository::seeded()))
 }
 
 struct Reply {
@@ -54,10 +64,16 @@ fn get(uri: &str) -> Request<Body> {
 }
 
 fn post_json(body: impl Into<Body>) -> Request<Body> {
-    Request::post("/api/posts")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body.into())
-        .unwrap()
+    post_with_token(Some(TOKEN), body)
+}
+
+fn post_with_token(token: Option<&str>, body: impl Into<Body>) -> Request<Body> {
+    let request = Request::post("/api/posts").header(header::CONTENT_TYPE, "application/json");
+    let request = match token {
+        Some(token) => request.header(header::AUTHORIZATION, format!("Bearer {token}")),
+        None => request,
+    };
+    request.body(body.into()).unwrap()
 }
 
 #[tokio::test]
@@ -149,7 +165,10 @@ async fn unreadable_bodies_are_json_errors() {
     assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
     assert!(wrong_type.json["error"].as_str().unwrap().contains("title"));
 
-    let no_content_type = Request::post("/api/posts").body(Body::from("{}")).unwrap();
+    let no_content_type = Request::post("/api/posts")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .body(Body::from("{}"))
+        .unwrap();
     let reply = send(&app, no_content_type).await;
     assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(reply.json["error"].is_string());
@@ -209,4 +228,176 @@ async fn responses_carry_a_request_id_and_keep_the_callers() {
         .unwrap();
     let propagated = send(&app, request).await;
     assert_eq!(propagated.headers["x-request-id"], "abc-123");
+}
+
+#[tokio::test]
+async fn writes_without_the_right_token_are_401_and_store_nothing() {
+    let app = app();
+    let body = r#"{"title":"Sneaky","body":"no token"}"#;
+    let wrong = format!("{TOKEN}x");
+    for token in [None, Some("wrong"), Some(wrong.as_str()), Some("")] {
+        let reply = send(&app, post_with_token(token, body)).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{token:?}");
+        assert_eq!(reply.headers[header::WWW_AUTHENTICATE], "Bearer");
+    }
+    let basic = Request::post("/api/posts")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Basic {TOKEN}"))
+        .body(Body::from(body))
+        .unwrap();
+    assert_eq!(send(&app, basic).await.status, StatusCode::UNAUTHORIZED);
+    let list = send(&app, get("/api/posts")).await;
+    assert_eq!(list.json.as_array().unwrap().len(), 2, "nothing was stored");
+}
+
+#[tokio::test]
+async fn without_a_configured_token_every_write_is_refused() {
+    let config = HttpConfig {
+        write_token: None,
+        ..config()
+    };
+    let app = app_with(&config, Arc::new(MemoryPostRepository::seeded()));
+    let reply = send(&app, post_json(r#"{"title":"t","body":"b"}"#)).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&app, get("/api/posts")).await.status, StatusCode::OK);
+}
+
+fn limited(per_second: u32, burst: u32, on_fly: bool) -> HttpConfig {
+    HttpConfig {
+        limits: Limits {
+            per_client_per_second: per_second,
+            per_client_burst: burst,
+            max_concurrent_requests: 64,
+        },
+        on_fly,
+        ..config()
+    }
+}
+
+fn get_as(uri: &str, fly_client_ip: &str) -> Request<Body> {
+    Request::get(uri)
+        .header("fly-client-ip", fly_client_ip)
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_client_over_its_rate_gets_429_with_retry_after_and_health_stays_open() {
+    let app = app_with(
+        &limited(1, 3, false),
+        Arc::new(MemoryPostRepository::seeded()),
+    );
+    for _ in 0..3 {
+        assert_eq!(send(&app, get("/api/posts")).await.status, StatusCode::OK);
+    }
+    let limited = send(&app, get("/ready")).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        limited.headers[header::RETRY_AFTER]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(limited.json, json!({ "error": "too many requests" }));
+    assert_eq!(send(&app, get("/health")).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn on_fly_each_fly_client_ip_has_its_own_budget() {
+    let app = app_with(
+        &limited(1, 1, true),
+        Arc::new(MemoryPostRepository::seeded()),
+    );
+    assert_eq!(
+        send(&app, get_as("/api/posts", "203.0.113.1")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&app, get_as("/api/posts", "203.0.113.1")).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        send(&app, get_as("/api/posts", "203.0.113.2")).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn off_fly_a_forged_fly_client_ip_does_not_move_the_bucket() {
+    let app = app_with(
+        &limited(1, 1, false),
+        Arc::new(MemoryPostRepository::seeded()),
+    );
+    assert_eq!(
+        send(&app, get_as("/api/posts", "203.0.113.1")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&app, get_as("/api/posts", "203.0.113.2")).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+/// A repository whose list takes a while, to hold requests in flight.
+struct SlowRepository(MemoryPostRepository);
+
+#[async_trait]
+impl PostRepository for SlowRepository {
+    async fn list(&self) -> Result<Vec<Post>, RepositoryError> {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.0.list().await
+    }
+    async fn find(&self, id: PostId) -> Result<Option<Post>, RepositoryError> {
+        self.0.find(id).await
+    }
+    async fn insert(&self, post: NewPost) -> Result<Post, RepositoryError> {
+        self.0.insert(post).await
+    }
+    async fn check(&self) -> Result<(), RepositoryError> {
+        self.0.check().await
+    }
+}
+
+#[tokio::test]
+async fn requests_over_the_in_flight_cap_are_refused_at_once_with_503() {
+    let config = HttpConfig {
+        limits: Limits {
+            max_concurrent_requests: 2,
+            ..HttpConfig::default().limits
+        },
+        ..config()
+    };
+    let app = app_with(
+        &config,
+        Arc::new(SlowRepository(MemoryPostRepository::seeded())),
+    );
+    let replies = send_at_once(&app, 4).await;
+    let statuses: Vec<_> = replies.iter().map(|reply| reply.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        2,
+        "{statuses:?}"
+    );
+    let refused: Vec<_> = replies
+        .iter()
+        .filter(|reply| reply.status == StatusCode::SERVICE_UNAVAILABLE)
+        .collect();
+    assert_eq!(refused.len(), 2, "{statuses:?}");
+    assert_eq!(refused[0].headers[header::RETRY_AFTER], "1");
+}
+
+async fn send_at_once(app: &Router, count: usize) -> Vec<Reply> {
+    let tasks: Vec<_> = (0..count)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { send(&app, get("/api/posts")).await })
+        })
+        .collect();
+    let mut replies = Vec::new();
+    for task in tasks {
+        replies.push(task.await.unwrap());
+    }
+    replies
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use api::config::{DatabaseConfig, HttpConfig};
+use api::config::{DatabaseConfig, HttpConfig, WriteToken};
 use api::http::{AppState, router};
 use api::posts::{NewPost, PostRepository};
 use api::repository::postgres::{PgPostRepository, connect_lazy, migrate};
@@ -84,12 +84,18 @@ async fn router_stores_posts_in_postgres() {
     let Some(repository) = repository("router_stores_posts_in_postgres").await else {
         return;
     };
+    let token = "postgres-test-token-0123456789abcdef0123";
+    let config = HttpConfig {
+        write_token: Some(WriteToken(token.to_owned())),
+        ..HttpConfig::default()
+    };
     let app = router(
-        AppState::new(Arc::new(repository.clone())),
-        &HttpConfig::default(),
+        AppState::new(Arc::new(repository.clone()), &config),
+        &config,
     );
     let request = Request::post("/api/posts")
         .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .body(Body::from(
             r#"{"title":"Through the router","body":"Stored by PostgreSQL"}"#,
         ))
@@ -121,7 +127,8 @@ async fn ready_is_503_when_postgres_is_unreachable() {
     let repository = Arc::new(PgPostRepository::new(pool));
     assert!(repository.check().await.is_err());
 
-    let app = router(AppState::new(repository), &HttpConfig::default());
+    let config = HttpConfig::default();
+    let app = router(AppState::new(repository, &config), &config);
     let response = app
         .oneshot(Request::get("/ready").body(Body::empty()).unwrap())
         .await

@@ -86,12 +86,11 @@ async function main() {
     env: {
       ...process.env,
       // The built server as in production, minus the production-only start checks
-      // (SESSION_SECRET, REDIS_URL); set NODE_ENV=production to include them.
+      // (REDIS_URL when the app uses Redis); set NODE_ENV=production to include them.
       NODE_ENV: process.env.NODE_ENV ?? 'test',
       HOST: '127.0.0.1',
       PORT: String(port),
       COMPOSABLE_RUST_BACKEND_URL: backendUrl,
-      SESSION_SECRET: process.env.SESSION_SECRET ?? 'e2e-only-secret-0123456789abcdef0123',
       RATE_LIMIT_MAX: '10000',
       LOG_LEVEL: 'warn',
     },

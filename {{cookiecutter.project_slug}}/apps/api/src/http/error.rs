@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -19,6 +19,14 @@ pub enum ApiError {
     MalformedBody(JsonRejection),
     /// A dependency failed; the cause is logged here and never sent to the client.
     Unavailable(String),
+    /// A write without the right bearer token.
+    Unauthorized,
+    /// This client is over its rate.
+    TooManyRequests {
+        retry_after_secs: u64,
+    },
+    /// The instance is at its limit of requests in flight.
+    Overloaded,
 }
 
 /// `{"error": "...", "fields": {"title": "is required"}}`; `fields` only for validation errors.
@@ -31,6 +39,12 @@ struct ErrorBody {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = match &self {
+            Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            Self::Overloaded => Some(1),
+            _ => None,
+        };
+        let challenge = matches!(self, Self::Unauthorized);
         let (status, error, fields) = match self {
             Self::NotFound(what) => (StatusCode::NOT_FOUND, what.to_owned(), None),
             Self::Validation(errors) => (
@@ -55,8 +69,37 @@ impl IntoResponse for ApiError {
                     None,
                 )
             }
+            Self::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "a valid bearer token is required".to_owned(),
+                None,
+            ),
+            Self::TooManyRequests { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many requests".to_owned(),
+                None,
+            ),
+            Self::Overloaded => {
+                tracing::warn!("refused a request: too many in flight");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "server busy, retry shortly".to_owned(),
+                    None,
+                )
+            }
         };
-        (status, Json(ErrorBody { error, fields })).into_response()
+        let mut response = (status, Json(ErrorBody { error, fields })).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if challenge {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
     }
 }
 

@@ -13,10 +13,14 @@ use super::AppState;
 /// Longer than a healthy ping, shorter than the platform's health-check timeout.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health))
-        .route("/ready", get(ready))
+/// `/health`, outside every limit: Fly's checks must get an answer whatever the load.
+pub fn liveness() -> Router<AppState> {
+    Router::new().route("/health", get(health))
+}
+
+/// `/ready`, rate limited like the API: each call costs a database round trip.
+pub fn readiness() -> Router<AppState> {
+    Router::new().route("/ready", get(ready))
 }
 
 async fn health() -> Json<Value> {

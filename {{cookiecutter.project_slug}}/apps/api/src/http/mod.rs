@@ -1,7 +1,9 @@
 //! The HTTP layer: one router per feature, merged here with the shared middleware.
 
+mod auth;
 mod error;
 mod health;
+mod limits;
 mod posts;
 
 use std::sync::Arc;
@@ -18,7 +20,7 @@ use tracing::Level;
 
 pub use error::ApiError;
 
-use crate::config::{CorsOrigins, HttpConfig};
+use crate::config::{CorsOrigins, HttpConfig, WriteToken};
 use crate::posts::{PostRepository, PostsEnvironment, PostsReducer, PostsStore};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -29,16 +31,19 @@ pub struct AppState {
     pub posts: Arc<PostsStore>,
     /// The same repository, asked by `/ready` whether it reaches its data.
     pub repository: Arc<dyn PostRepository>,
+    /// What writes must present; `None` refuses every write.
+    pub write_token: Option<Arc<WriteToken>>,
 }
 
 impl AppState {
-    pub fn new(repository: Arc<dyn PostRepository>) -> Self {
+    pub fn new(repository: Arc<dyn PostRepository>, config: &HttpConfig) -> Self {
         let environment = PostsEnvironment {
             repository: repository.clone(),
         };
         Self {
             posts: Arc::new(PostsStore::new(PostsReducer, environment)),
             repository,
+            write_token: config.write_token.clone().map(Arc::new),
         }
     }
 }
@@ -72,10 +77,20 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .layer(cors(&config.cors_allowed_origins))
         .layer(DefaultBodyLimit::max(config.request_body_limit));
 
+    // Everything but liveness is limited: /health must answer Fly's checks whatever the load.
+    let limited = limits::apply(
+        Router::new()
+            .merge(posts::router())
+            .merge(health::readiness())
+            .fallback(|| async { ApiError::NotFound("no such route") }),
+        &config.limits,
+        limits::ClientKey {
+            on_fly: config.on_fly,
+        },
+    );
     Router::new()
-        .merge(health::router())
-        .merge(posts::router())
-        .fallback(|| async { ApiError::NotFound("no such route") })
+        .merge(health::liveness())
+        .merge(limited)
         .layer(middleware)
         .with_state(state)
 }
@@ -88,6 +103,6 @@ fn cors(origins: &CorsOrigins) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(allow_origin)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
         .max_age(std::time::Duration::from_secs(600))
 }

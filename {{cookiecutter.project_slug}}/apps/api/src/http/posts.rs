@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
+use super::auth::WriteAccess;
 use super::{ApiError, AppState};
 use crate::posts::{PostDraft, PostsAction, PostsState};
 
@@ -26,6 +27,7 @@ async fn detail(State(app): State<AppState>, Path(id): Path<String>) -> Response
 
 async fn create(
     State(app): State<AppState>,
+    _: WriteAccess,
     draft: Result<Json<PostDraft>, JsonRejection>,
 ) -> Response {
     match draft {

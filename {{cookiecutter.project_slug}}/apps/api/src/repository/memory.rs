@@ -1,20 +1,28 @@
-//! Posts kept in process memory: lost on restart and not shared between instances.
+//! Posts kept in process memory: lost on restart, not shared between instances, and bounded:
+//! past `MAX_POSTS` the oldest post makes room for the new one.
 
-use std::sync::Mutex;
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
 use crate::posts::{LIST_LIMIT, NewPost, Post, PostId, PostRepository, RepositoryError};
 
+/// At most this many posts (about 40 MB at the largest post the reducer accepts).
+pub const MAX_POSTS: usize = 1_000;
+
 pub struct MemoryPostRepository {
-    posts: Mutex<Vec<Post>>,
+    posts: Mutex<Posts>,
+}
+
+struct Posts {
+    kept: VecDeque<Post>,
+    last_id: PostId,
 }
 
 impl MemoryPostRepository {
     pub fn empty() -> Self {
-        Self {
-            posts: Mutex::new(Vec::new()),
-        }
+        Self::with(Vec::new())
     }
 
     /// The same posts the first database migration inserts, so both setups start alike.
@@ -29,22 +37,31 @@ impl MemoryPostRepository {
                 "Business logic lives in pure reducers; effects describe the I/O they need.",
             ),
         ];
-        let posts = seeds
-            .into_iter()
-            .zip(1..)
-            .map(|((title, body), id)| Post {
-                id,
-                title: title.to_owned(),
-                body: body.to_owned(),
-            })
-            .collect();
+        Self::with(
+            seeds
+                .into_iter()
+                .zip(1..)
+                .map(|((title, body), id)| Post {
+                    id,
+                    title: title.to_owned(),
+                    body: body.to_owned(),
+                })
+                .collect(),
+        )
+    }
+
+    fn with(posts: Vec<Post>) -> Self {
+        let last_id = posts.last().map_or(0, |post| post.id);
         Self {
-            posts: Mutex::new(posts),
+            posts: Mutex::new(Posts {
+                kept: posts.into(),
+                last_id,
+            }),
         }
     }
 
-    fn posts(&self) -> std::sync::MutexGuard<'_, Vec<Post>> {
-        // A panic while holding the lock cannot leave the Vec half-written, so recover it.
+    fn posts(&self) -> MutexGuard<'_, Posts> {
+        // A panic while holding the lock cannot leave the posts half-written, so recover it.
         self.posts
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -54,32 +71,52 @@ impl MemoryPostRepository {
 #[async_trait]
 impl PostRepository for MemoryPostRepository {
     async fn list(&self) -> Result<Vec<Post>, RepositoryError> {
-        Ok(self
-            .posts()
-            .iter()
-            .rev()
-            .take(LIST_LIMIT)
-            .cloned()
-            .collect())
+        let posts = self.posts();
+        Ok(posts.kept.iter().rev().take(LIST_LIMIT).cloned().collect())
     }
 
     async fn find(&self, id: PostId) -> Result<Option<Post>, RepositoryError> {
-        Ok(self.posts().iter().find(|post| post.id == id).cloned())
+        Ok(self.posts().kept.iter().find(|post| post.id == id).cloned())
     }
 
     async fn insert(&self, post: NewPost) -> Result<Post, RepositoryError> {
         let mut posts = self.posts();
-        let id = posts.last().map_or(1, |last| last.id + 1);
+        posts.last_id += 1;
         let stored = Post {
-            id,
+            id: posts.last_id,
             title: post.title,
             body: post.body,
         };
-        posts.push(stored.clone());
+        if posts.kept.len() == MAX_POSTS {
+            posts.kept.pop_front();
+        }
+        posts.kept.push_back(stored.clone());
         Ok(stored)
     }
 
     async fn check(&self) -> Result<(), RepositoryError> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn holds_at_most_max_posts_dropping_the_oldest() {
+        let repository = MemoryPostRepository::seeded();
+        for n in 0..MAX_POSTS {
+            let post = NewPost {
+                title: format!("Post {n}"),
+                body: "x".to_owned(),
+            };
+            repository.insert(post).await.unwrap();
+        }
+        let posts = repository.posts();
+        assert_eq!(posts.kept.len(), MAX_POSTS);
+        // The two seeds went first; ids keep growing, so none is ever reused.
+        assert_eq!(posts.kept.front().map(|post| post.id), Some(3));
+        assert_eq!(posts.last_id, 2 + MAX_POSTS as PostId);
     }
 }

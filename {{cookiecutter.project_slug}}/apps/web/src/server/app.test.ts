@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import { LOGGED_HEADERS } from './logger.js';
 import { backendWith, downBackend, HOSTILE, useTestApps } from './test-app.js';
 
 const appWith = useTestApps();
+
+/** Header names that carry credentials in the wild; none may reach the logs. */
+const CREDENTIAL_HEADERS = [
+  'authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token', 'x-access-token',
+  'x-csrf-token', 'x-amz-security-token', 'x-goog-api-key', 'x-hub-signature-256', 'api-key', 'x-session-id',
+];
 
 function expectSecurityHeaders(headers: Record<string, unknown>) {
   const csp = String(headers['content-security-policy']);
@@ -78,14 +85,16 @@ describe('operations', () => {
     expectSecurityHeaders(response.headers);
   });
 
-  it('logs JSON with a request id and without credentials', async () => {
+  it('logs JSON with a request id and only allow-listed headers', async () => {
     const lines: string[] = [];
     const app = await appWith({ LOG_LEVEL: 'info' }, backendWith(HOSTILE), { logStream: { write: (line) => void lines.push(line) } });
-    await app.inject({ url: '/health', headers: { authorization: 'Bearer s3cret-token', cookie: 'session=s3cret-cookie' } });
+    const credentials = Object.fromEntries(CREDENTIAL_HEADERS.map((name, i) => [name, `s3cret-${i}-value`]));
+    await app.inject({ url: '/health', headers: { ...credentials, 'user-agent': 'probe/1.0' } });
     const logs = lines.join('');
     expect(logs).not.toContain('s3cret');
     const incoming = lines.map((line) => JSON.parse(line)).find((entry) => entry.req);
-    expect(incoming.req.headers).toMatchObject({ authorization: '[redacted]', cookie: '[redacted]' });
+    expect(incoming.req.headers).toMatchObject({ 'user-agent': 'probe/1.0' });
+    expect(Object.keys(incoming.req.headers).every((name) => (LOGGED_HEADERS as readonly string[]).includes(name))).toBe(true);
     expect(incoming.reqId).toBeTruthy();
   });
 
@@ -125,12 +134,39 @@ describe('rate limit', () => {
     expectSecurityHeaders(limited.headers);
   });
 
-  it('counts each Fly-Client-IP separately behind the Fly proxy', async () => {
-    const app = await appWith({ RATE_LIMIT_MAX: '1', TRUST_PROXY: 'true' });
+  it('on Fly, counts each Fly-Client-IP separately and logs that same address', async () => {
+    const lines: string[] = [];
+    const app = await appWith({ RATE_LIMIT_MAX: '1', FLY_APP_NAME: 'web', LOG_LEVEL: 'info' }, backendWith(HOSTILE), {
+      logStream: { write: (line) => void lines.push(line) },
+    });
     const as = (ip: string) => app.inject({ url: '/api/posts', headers: { 'fly-client-ip': ip } });
     expect((await as('203.0.113.1')).statusCode).toBe(200);
     expect((await as('203.0.113.1')).statusCode).toBe(429);
     expect((await as('203.0.113.2')).statusCode).toBe(200);
+    const logged = lines.map((line) => JSON.parse(line)).filter((entry) => entry.req).map((entry) => entry.req.ip);
+    expect(logged).toEqual(['203.0.113.1', '203.0.113.1', '203.0.113.2']);
+  });
+
+  it('off Fly, forged Fly-Client-IP and X-Forwarded-For headers do not move the bucket', async () => {
+    const app = await appWith({ RATE_LIMIT_MAX: '2' });
+    for (let i = 0; i < 2; i += 1) {
+      const forged = { 'fly-client-ip': `198.51.100.${i}`, 'x-forwarded-for': `198.51.100.${i}` };
+      expect((await app.inject({ url: '/api/posts', headers: forged })).statusCode).toBe(200);
+    }
+    const forged = { 'fly-client-ip': '198.51.100.9', 'x-forwarded-for': '198.51.100.9' };
+    expect((await app.inject({ url: '/api/posts', headers: forged })).statusCode).toBe(429);
+  });
+
+  it('behind TRUSTED_PROXIES, the client is the address the proxy added; entries a client adds are ignored', async () => {
+    const app = await appWith({ RATE_LIMIT_MAX: '1', TRUSTED_PROXIES: '10.0.0.0/8' });
+    const via = (chain: string, peer = '10.1.2.3') =>
+      app.inject({ url: '/api/posts', remoteAddress: peer, headers: { 'x-forwarded-for': chain } });
+    expect((await via('203.0.113.7')).statusCode).toBe(200);
+    expect((await via('198.51.100.1, 203.0.113.7')).statusCode).toBe(429);
+    expect((await via('203.0.113.8')).statusCode).toBe(200);
+    // A client connecting directly, not through the proxy: its header is not read.
+    expect((await via('203.0.113.9', '192.0.2.1')).statusCode).toBe(200);
+    expect((await via('203.0.113.10', '192.0.2.1')).statusCode).toBe(429);
   });
 });
 

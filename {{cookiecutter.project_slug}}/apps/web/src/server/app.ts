@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createBackendClient, type BackendClient } from './backend.js';
+import clientAddress from './client-address.js';
 import type { Config } from './config.js';
 import { registerErrorHandlers } from './errors.js';
 import { loggerOptions } from './logger.js';
@@ -9,7 +10,7 @@ import compress from './plugins/compress.js';
 import helmet from './plugins/helmet.js';
 import rateLimit from './plugins/rate-limit.js';
 {%- if cookiecutter.use_redis == "yes" %}
-import redis, { withRedisCache } from './plugins/redis.js';
+import redis, { withRedisCache } from './plugins/redis/index.js';
 {%- endif %}
 {%- if cookiecutter.use_sentry == "yes" %}
 import sentry from './plugins/sentry.js';
@@ -40,7 +41,8 @@ export interface AppOverrides {
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { ...loggerOptions(config), ...(overrides.logStream ? { stream: overrides.logStream } : {}) },
-    trustProxy: config.trustProxy,
+    // Only named proxies, never `true`: trusting every hop would let a client choose its own address.
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     bodyLimit: 64 * 1024,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     requestTimeout: 30_000,
@@ -51,6 +53,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return typeof upstream === 'string' && REQUEST_ID.test(upstream) ? upstream : randomUUID();
     },
   });
+  await app.register(clientAddress, { config });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

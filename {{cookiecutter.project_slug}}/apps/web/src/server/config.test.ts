@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
-const SECRET = 'x'.repeat(32);
-
 describe('loadConfig', () => {
   it('has working defaults for development', () => {
     const config = loadConfig({});
@@ -16,17 +14,17 @@ describe('loadConfig', () => {
     [{ COMPOSABLE_RUST_BACKEND_URL: 'not a url' }, /COMPOSABLE_RUST_BACKEND_URL must be an absolute URL/],
     [{ COMPOSABLE_RUST_BACKEND_URL: 'ftp://api' }, /must use http: or https:/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
-    [{ NODE_ENV: 'production' }, /SESSION_SECRET/],
-    [{ NODE_ENV: 'production', SESSION_SECRET: 'short' }, /SESSION_SECRET/],
+    [{ TRUSTED_PROXIES: 'true' }, /TRUSTED_PROXIES must list IP addresses or CIDR ranges/],
+    [{ TRUSTED_PROXIES: '10.0.0.0/33' }, /TRUSTED_PROXIES/],
+    [{ TRUSTED_PROXIES: '10.0.0.1, *' }, /TRUSTED_PROXIES/],
   ])('rejects %j with one clear line', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   });
 
-  it('accepts a production environment with a strong secret', () => {
+  it('accepts a production environment', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
-      SESSION_SECRET: SECRET,
       // Read only when the project uses Redis; harmless otherwise.
       REDIS_URL: 'redis://127.0.0.1:6379',
       COMPOSABLE_RUST_BACKEND_URL: 'http://api.internal:8080/',
@@ -35,8 +33,9 @@ describe('loadConfig', () => {
     expect(config.backendUrl).toBe('http://api.internal:8080');
   });
 
-  it('trusts the proxy on Fly only', () => {
-    expect(loadConfig({}).trustProxy).toBe(false);
-    expect(loadConfig({ FLY_APP_NAME: 'web' }).trustProxy).toBe(true);
+  it('trusts no forwarding header unless told which proxies stand in front', () => {
+    expect(loadConfig({})).toMatchObject({ onFly: false, trustedProxies: [] });
+    expect(loadConfig({ FLY_APP_NAME: 'web' }).onFly).toBe(true);
+    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, fd00::1, loopback' }).trustedProxies).toEqual(['10.0.0.0/8', 'fd00::1', 'loopback']);
   });
 });

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 // The one place the environment is read. Every variable the server understands is
 // listed here; a bad value stops the start with a one-line message (see index.ts).
 
@@ -5,7 +7,7 @@ export interface Config {
   /** PORT, HOST: where to listen (Fly routes to 0.0.0.0:3000 by default). */
   port: number;
   host: string;
-  /** NODE_ENV: `production` turns on the strict checks below. */
+  /** NODE_ENV: `production` in the image; {% if cookiecutter.use_redis == "yes" %}REDIS_URL is then required{% else %}names the environment in error reports{% endif %}. */
   production: boolean;
   /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). */
   logLevel: string;
@@ -18,10 +20,14 @@ export interface Config {
   /** RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_MS, per client IP. */
   rateLimitMax: number;
   rateLimitWindowMs: number;
-  /** SESSION_SECRET: required in production, at least 32 characters. */
-  sessionSecret: string | null;
-  /** TRUST_PROXY: trust X-Forwarded-For / Fly-Client-IP; defaults to on when running on Fly (FLY_APP_NAME set). */
-  trustProxy: boolean;
+  /** FLY_APP_NAME (set by Fly on its Machines): the client address is Fly-Client-IP, set by Fly's proxy. */
+  onFly: boolean;
+  /**
+   * TRUSTED_PROXIES: addresses or CIDR ranges (or `loopback`, `linklocal`, `uniquelocal`) of
+   * proxies of your own in front of the app, off Fly; X-Forwarded-For is read only when the
+   * connection comes from one of them. Empty: no forwarding header is trusted.
+   */
+  trustedProxies: string[];
 {%- if cookiecutter.use_redis == "yes" %}
   /** REDIS_URL: shared rate-limit store; required in production. */
   redisUrl: string | null;
@@ -53,6 +59,21 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+const PROXY_PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
+
+function proxyList(env: Env, name: string): string[] {
+  const entries = (optional(env, name) ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const validPrefix = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (!PROXY_PRESETS.includes(entry) && (family === 0 || !validPrefix || rest.length > 0)) {
+      throw new ConfigError(`${name} must list IP addresses or CIDR ranges (or ${PROXY_PRESETS.join(', ')}), got ${JSON.stringify(entry)}`);
+    }
+  }
+  return entries;
+}
+
 function url(env: Env, name: string, protocols: string[]): string | null {
   const raw = optional(env, name);
   if (raw === null) return null;
@@ -68,14 +89,6 @@ function url(env: Env, name: string, protocols: string[]): string | null {
   return raw.replace(/\/+$/, '');
 }
 
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = optional(env, name);
-  if (raw === null) return fallback;
-  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
-  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
-  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
-}
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env): Config {
@@ -83,10 +96,6 @@ export function loadConfig(env: Env): Config {
   const logLevel = optional(env, 'LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
-  }
-  const sessionSecret = optional(env, 'SESSION_SECRET');
-  if (production && (sessionSecret === null || sessionSecret.length < 32)) {
-    throw new ConfigError('SESSION_SECRET must be set to at least 32 characters in production (e.g. `openssl rand -hex 32`)');
   }
 {%- if cookiecutter.use_redis == "yes" %}
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
@@ -104,8 +113,8 @@ export function loadConfig(env: Env): Config {
     publicApiUrl: url(env, 'PUBLIC_API_URL', ['http:', 'https:']),
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 100, 1, 1_000_000),
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
-    sessionSecret,
-    trustProxy: boolean(env, 'TRUST_PROXY', optional(env, 'FLY_APP_NAME') !== null),
+    onFly: optional(env, 'FLY_APP_NAME') !== null,
+    trustedProxies: proxyList(env, 'TRUSTED_PROXIES'),
 {%- if cookiecutter.use_redis == "yes" %}
     redisUrl,
 {%- endif %}

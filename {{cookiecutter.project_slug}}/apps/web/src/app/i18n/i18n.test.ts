@@ -19,4 +19,8 @@ describe('i18n', () => {
   it('falls back to English for unknown locales', () => {
     expect(detectLocale({ url: '/?lang=xx', acceptLanguage: '' })).toBe('en');
   });
+
+  it.each(['//x:99999', '//x:99999?lang=fr', '//[', '%', '/?lang=%', '?lang=fr#x'])('never throws on the target %j', (url) => {
+    expect(['en', 'fr']).toContain(detectLocale({ url, acceptLanguage: '' }));
+  });
 });

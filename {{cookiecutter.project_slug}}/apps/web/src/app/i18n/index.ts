@@ -8,12 +8,22 @@ export const DEFAULT_LOCALE = 'en';
 const bundles: Record<string, Messages> = { en: messages, fr };
 export const SUPPORTED_LOCALES = Object.keys(bundles);
 
+/**
+ * The query of a request target, whatever the target: URLSearchParams never throws, while
+ * `new URL()` throws on targets such as `//x:99999` that a client may send on purpose.
+ */
+function queryOf(target: string): URLSearchParams {
+  const start = target.indexOf('?');
+  return new URLSearchParams(start === -1 ? '' : target.slice(start + 1));
+}
+
 /** `?lang=` first, then Accept-Language, then English. */
 export function detectLocale(request: { url: string; acceptLanguage: string }): string {
   return createSSRLocaleDetector({
     supportedLocales: SUPPORTED_LOCALES,
     defaultLocale: DEFAULT_LOCALE,
-    url: new URL(request.url, 'http://localhost').toString(),
+    // Only the query matters to the detector; the origin is a fixed, valid one.
+    url: `http://localhost/?${queryOf(request.url).toString()}`,
     cookies: '',
     acceptLanguage: request.acceptLanguage,
     urlParam: 'lang',

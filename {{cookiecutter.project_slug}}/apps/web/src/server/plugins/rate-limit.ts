@@ -1,34 +1,30 @@
 import fastifyRateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
+{%- if cookiecutter.use_redis == "yes" %}
+import { failoverRateLimitStore } from './redis/rate-limit-store.js';
+{%- endif %}
 
 /**
- * Per-client-IP limit on every route and on the not-found handler; 429 with Retry-After.
- * Behind Fly's proxy (trustProxy) the client is Fly-Client-IP, else the X-Forwarded-For
- * hop Fastify resolves into request.ip.
+ * Per-client limit on every route and on the not-found handler; 429 with Retry-After.
+ * The key is `request.clientIp` (client-address.ts), the same address the logs show.
 {%- if cookiecutter.use_redis == "yes" %}
  * With REDIS_URL the counters live in Redis, so every Machine shares one limit.
 {%- endif %}
  */
 async function rateLimit(app: FastifyInstance, { config }: { config: Config }) {
-  const clientIp = (request: FastifyRequest): string => {
-    const flyClientIp = request.headers['fly-client-ip'];
-    return config.trustProxy && typeof flyClientIp === 'string' && flyClientIp ? flyClientIp : request.ip;
-  };
   await app.register(fastifyRateLimit, {
     global: true,
     max: config.rateLimitMax,
     timeWindow: config.rateLimitWindowMs,
-    keyGenerator: clientIp,
+    keyGenerator: (request) => request.clientIp,
 {%- if cookiecutter.use_redis == "yes" %}
-    redis: app.redis ?? undefined,
-    nameSpace: 'web-rate-limit:',
-    skipOnError: true,
+    store: app.redis ? failoverRateLimitStore(app.redis, app.log) : undefined,
 {%- endif %}
     // /health is polled by Fly's checks: never limit it.
     allowList: (request) => request.url === '/health',
   });
 }
 
-export default fp(rateLimit, { name: 'rate-limit'{% if cookiecutter.use_redis == "yes" %}, dependencies: ['redis']{% endif %} });
+export default fp(rateLimit, { name: 'rate-limit', dependencies: ['client-address'{% if cookiecutter.use_redis == "yes" %}, 'redis'{% endif %}] });

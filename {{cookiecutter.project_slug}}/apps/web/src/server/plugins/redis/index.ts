@@ -2,8 +2,8 @@ import { parsePost, parsePosts } from '@repo/shared';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
-import type { BackendClient } from '../backend.js';
-import type { Config } from '../config.js';
+import type { BackendClient } from '../../backend.js';
+import type { Config } from '../../config.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,12 +18,21 @@ async function redis(app: FastifyInstance, { config }: { config: Config }) {
     return;
   }
   const client = new Redis(config.redisUrl, {
-    // Fail fast instead of queueing: the rate limiter skips Redis errors, /ready reports them.
+    // Fail fast instead of queueing: callers fall back (rate limit, cache), /ready reports it.
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 2000,
   });
-  client.on('error', (error) => app.log.warn({ err: error }, 'redis error'));
+  // ioredis reports every reconnection attempt: log the outage once, and its end.
+  let down = false;
+  client.on('error', (error) => {
+    if (!down) app.log.warn({ err: error }, 'redis unavailable');
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) app.log.info('redis available again');
+    down = false;
+  });
   app.decorate('redis', client);
   app.addHook('onClose', async () => {
     await client.quit().catch(() => client.disconnect());

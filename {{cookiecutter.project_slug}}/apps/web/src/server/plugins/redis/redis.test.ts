@@ -1,9 +1,10 @@
 import type { Post } from '@repo/shared';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import type { BackendClient } from '../backend.js';
-import { ConfigError, loadConfig } from '../config.js';
-import { withRedisCache } from './redis.js';
+import type { BackendClient } from '../../backend.js';
+import { ConfigError, loadConfig } from '../../config.js';
+import { useTestApps } from '../../test-app.js';
+import { withRedisCache } from './index.js';
 
 /** The two Redis commands the cache uses, in memory; `broken` makes every call fail. */
 function memoryRedis(broken = false) {
@@ -64,9 +65,25 @@ describe('withRedisCache', () => {
 
 describe('REDIS_URL', () => {
   it('is required in production, where the rate limit is shared through it', () => {
-    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) };
+    const production = { NODE_ENV: 'production' };
     expect(() => loadConfig(production)).toThrow(ConfigError);
     expect(() => loadConfig(production)).toThrow(/REDIS_URL/);
     expect(loadConfig({ ...production, REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl).toBe('redis://127.0.0.1:6379');
+  });
+});
+
+describe('rate limit with Redis unreachable', () => {
+  const appWith = useTestApps();
+
+  it('keeps limiting, in the memory of this process, instead of switching off', async () => {
+    // Nothing listens on port 1: every Redis call fails at once (no offline queue).
+    const lines: string[] = [];
+    const app = await appWith({ RATE_LIMIT_MAX: '2', REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'warn' }, undefined, {
+      logStream: { write: (line) => void lines.push(line) },
+    });
+    const statuses = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await app.inject({ url: '/api/posts' })).statusCode);
+    expect(statuses).toEqual([200, 200, 429, 429]);
+    expect(lines.filter((line) => line.includes("counting in this Machine's memory"))).toHaveLength(1);
   });
 });
