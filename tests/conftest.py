@@ -28,7 +28,7 @@ FULL_MONOREPO = {
     "deploy_on_push": "yes",
 }
 
-pytest_plugins = ["fixtures.projects", "fixtures.services"]
+pytest_plugins = ["fixtures.api", "fixtures.projects", "fixtures.services"]
 
 
 def bake(output_dir: Path, **answers) -> Path:

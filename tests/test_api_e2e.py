@@ -5,94 +5,19 @@ target directory shared by the whole suite, so the dependencies compile once per
 """
 
 import json
-import os
-import shutil
 import subprocess
-import time
-import tomllib
-from pathlib import Path
 
 import pytest
 
-from conftest import CACHE_DIR, bake
-from servers import ServerProcess, free_port, http, status_of
+from conftest import bake
+from fixtures.api import WRITE_TOKEN, cargo, cargo_env, get, request, wait_for
+from servers import ServerProcess, free_port, status_of
 
 pytestmark = pytest.mark.slow
 
 WEB_ORIGIN = "http://localhost:3000"
-WRITE_TOKEN = "e2e-write-token-" + "t" * 32
 AUTHORIZED = {"authorization": f"Bearer {WRITE_TOKEN}"}
 SEEDED_TITLES = ["Welcome to your Composable app", "State, actions and reducers"]
-
-
-def cargo_env(**extra: str) -> dict:
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env["CARGO_TARGET_DIR"] = str(CACHE_DIR / "cargo-target")
-    env["CARGO_TERM_COLOR"] = "never"
-    env.update(extra)
-    return env
-
-
-def cargo(crate: Path, *args: str, timeout: int = 1800, **env: str) -> subprocess.CompletedProcess:
-    result = subprocess.run(["cargo", *args], cwd=crate, env=cargo_env(**env), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
-    assert result.returncode == 0, f"cargo {' '.join(args)} failed:\n{result.stdout[-6000:]}"
-    return result
-
-
-def request(method: str, url: str, body: dict | str | None = None, headers: dict | None = None):
-    """(status, headers, parsed JSON or text); never raises on HTTP error statuses."""
-    data = None
-    headers = dict(headers or {})
-    if body is not None:
-        data = (body if isinstance(body, str) else json.dumps(body)).encode()
-        headers.setdefault("content-type", "application/json")
-    reply = http(url, headers, method, data)
-    is_json = reply.headers.get("content-type", "").startswith("application/json")
-    return reply.status, reply.headers, reply.json() if is_json else reply.text
-
-
-def get(url: str):
-    """(status, body) of a GET."""
-    status, _, body = request("GET", url)
-    return status, body
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
-
-
-@pytest.fixture(scope="module")
-def api_crate(baked_monorepo) -> Path:
-    return baked_monorepo / "apps" / "api"
-
-
-@pytest.fixture(scope="module")
-def api_binary(api_crate, tmp_path_factory) -> Path:
-    cargo(api_crate, "build", "--locked")
-    # Copied out: every bake builds its `api` into the shared target dir under the same name.
-    binary = tmp_path_factory.mktemp("api-bin") / "api"
-    shutil.copy2(CACHE_DIR / "cargo-target" / "debug" / "api", binary)
-    return binary
-
-
-@pytest.fixture(scope="module")
-def migrated_database(api_crate, api_binary, postgres_server) -> str:
-    """Migrated by fly.toml's release_command, run as Fly runs it (the image's /app/api is our build)."""
-    release = tomllib.loads((api_crate / "fly.toml").read_text())["deploy"]["release_command"].split()
-    assert release[0] == "/app/api", release
-    env = cargo_env(DATABASE_URL=postgres_server.url)
-    for _ in range(2):  # the second run must find nothing to do
-        result = subprocess.run([str(api_binary), *release[1:]], env=env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
-        assert result.returncode == 0, result.stdout
-    return postgres_server.url
 
 
 @pytest.fixture(scope="module")

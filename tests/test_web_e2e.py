@@ -335,6 +335,7 @@ def test_rate_limit_falls_back_to_memory_when_redis_stops_and_shares_again_after
         # Under traffic with Redis gone: still limited, per Machine (this process's memory).
         during = [http(f"{web.url}/api/posts").status for _ in range(limit + 2)]
         assert during[:limit] == [200] * limit and during[limit:] == [429, 429], during
+        assert http(f"{web.url}/ready").status == 503, "/ready must report Redis down"
         redis.start()
         deadline = time.monotonic() + 15
         while http(f"{web.url}/ready").status != 200 and time.monotonic() < deadline:

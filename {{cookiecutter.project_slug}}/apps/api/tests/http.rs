@@ -231,6 +231,30 @@ async fn responses_carry_a_request_id_and_keep_the_callers() {
 }
 
 #[tokio::test]
+async fn a_create_retried_with_its_idempotency_key_is_stored_once() {
+    let app = app();
+    let keyed = |key: &str| {
+        Request::post("/api/posts")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .header("idempotency-key", key)
+            .body(Body::from(r#"{"title":"Once","body":"even if retried"}"#))
+            .unwrap()
+    };
+    let first = send(&app, keyed("7b1d0c2e-retry")).await;
+    let retry = send(&app, keyed("7b1d0c2e-retry")).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert_eq!(retry.status, StatusCode::CREATED);
+    assert_eq!(retry.json, first.json);
+    let list = send(&app, get("/api/posts")).await;
+    assert_eq!(list.json.as_array().unwrap().len(), 3, "stored once");
+
+    let invalid = send(&app, keyed("has spaces")).await;
+    assert_eq!(invalid.status, StatusCode::BAD_REQUEST);
+    assert!(invalid.json["fields"]["Idempotency-Key"].is_string());
+}
+
+#[tokio::test]
 async fn writes_without_the_right_token_are_401_and_store_nothing() {
     let app = app();
     let body = r#"{"title":"Sneaky","body":"no token"}"#;

@@ -61,6 +61,7 @@ async fn inserted_post_is_found_and_listed_first() {
         .insert(NewPost {
             title: title.clone(),
             body: "From the database test".to_owned(),
+            idempotency_key: None,
         })
         .await
         .unwrap();
@@ -77,6 +78,32 @@ async fn inserted_post_is_found_and_listed_first() {
         listed.windows(2).all(|pair| pair[0].id > pair[1].id),
         "newest first"
     );
+}
+
+#[tokio::test]
+async fn a_retried_create_with_the_same_idempotency_key_stores_one_row() {
+    let Some(repository) =
+        repository("a_retried_create_with_the_same_idempotency_key_stores_one_row").await
+    else {
+        return;
+    };
+    let key = format!("retry-{:?}", std::time::SystemTime::now());
+    let create = |title: &str| NewPost {
+        title: title.to_owned(),
+        body: "b".to_owned(),
+        idempotency_key: Some(key.clone()),
+    };
+    let first = repository.insert(create("first attempt")).await.unwrap();
+    let retry = repository.insert(create("second attempt")).await.unwrap();
+    assert_eq!(retry, first);
+    let unkeyed = repository
+        .insert(NewPost {
+            idempotency_key: None,
+            ..create("no key")
+        })
+        .await
+        .unwrap();
+    assert_ne!(unkeyed.id, first.id);
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Per-client rate limit (tower_governor) and a global cap on requests in flight (tower).
 
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +16,7 @@ use tower_governor::{GovernorError, GovernorLayer};
 
 use super::{ApiError, AppState};
 use crate::config::Limits;
+use crate::server::PeerAddr;
 
 /// How often clients idle long enough to have a full burst again are forgotten.
 const FORGET_IDLE_CLIENTS_EVERY: Duration = Duration::from_secs(60);
@@ -41,8 +42,8 @@ impl KeyExtractor for ClientKey {
         let peer = || {
             request
                 .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(address)| address.ip())
+                .get::<ConnectInfo<PeerAddr>>()
+                .map(|ConnectInfo(PeerAddr(address))| address.ip())
         };
         // A request with no peer (an in-process test call) counts against one "unknown" client.
         Ok(from_fly

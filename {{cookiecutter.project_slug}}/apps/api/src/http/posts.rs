@@ -2,7 +2,7 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -10,6 +10,8 @@ use axum::{Json, Router};
 use super::auth::WriteAccess;
 use super::{ApiError, AppState};
 use crate::posts::{PostDraft, PostsAction, PostsState};
+
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,10 +30,20 @@ async fn detail(State(app): State<AppState>, Path(id): Path<String>) -> Response
 async fn create(
     State(app): State<AppState>,
     _: WriteAccess,
+    headers: HeaderMap,
     draft: Result<Json<PostDraft>, JsonRejection>,
 ) -> Response {
+    let idempotency_key = headers
+        .get(IDEMPOTENCY_KEY)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
     match draft {
-        Ok(Json(draft)) => respond(&app, PostsAction::CreateRequested(draft)).await,
+        Ok(Json(draft)) => {
+            let action = PostsAction::CreateRequested {
+                draft,
+                idempotency_key,
+            };
+            respond(&app, action).await
+        }
         Err(rejection) => ApiError::from(rejection).into_response(),
     }
 }

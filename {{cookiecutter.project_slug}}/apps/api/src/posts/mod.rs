@@ -18,6 +18,7 @@ pub type PostId = i64;
 
 pub const TITLE_MAX_CHARS: usize = 200;
 pub const BODY_MAX_CHARS: usize = 10_000;
+pub const IDEMPOTENCY_KEY_MAX_CHARS: usize = 200;
 /// The most posts one list returns.
 pub const LIST_LIMIT: usize = 100;
 
@@ -43,6 +44,9 @@ pub struct PostDraft {
 pub struct NewPost {
     pub title: String,
     pub body: String,
+    /// The client's `Idempotency-Key`: a second create with the same key stores nothing and
+    /// answers with the post the first one stored.
+    pub idempotency_key: Option<String>,
 }
 
 /// Why one field of a draft was refused.
@@ -58,7 +62,11 @@ pub enum PostsAction {
     ListRequested,
     /// The id exactly as it appeared in the URL; the reducer decides whether it can exist.
     DetailRequested(String),
-    CreateRequested(PostDraft),
+    CreateRequested {
+        draft: PostDraft,
+        /// The `Idempotency-Key` header, as sent.
+        idempotency_key: Option<String>,
+    },
     ListLoaded(Result<Vec<Post>, RepositoryError>),
     DetailLoaded(Result<Option<Post>, RepositoryError>),
     PostStored(Result<Post, RepositoryError>),

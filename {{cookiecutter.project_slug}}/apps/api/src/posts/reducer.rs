@@ -1,6 +1,6 @@
 use super::{
-    BODY_MAX_CHARS, FieldError, NewPost, PostDraft, PostId, PostsAction, PostsEffect, PostsState,
-    TITLE_MAX_CHARS,
+    BODY_MAX_CHARS, FieldError, IDEMPOTENCY_KEY_MAX_CHARS, NewPost, PostDraft, PostId, PostsAction,
+    PostsEffect, PostsState, TITLE_MAX_CHARS,
 };
 use crate::composable::{Reducer, Step};
 
@@ -22,7 +22,10 @@ impl Reducer for PostsReducer {
                 Some(id) => Step::Run(PostsEffect::LoadDetail(id)),
                 None => Step::Done(PostsState::NotFound),
             },
-            PostsAction::CreateRequested(draft) => match validate(draft) {
+            PostsAction::CreateRequested {
+                draft,
+                idempotency_key,
+            } => match validate(draft, idempotency_key) {
                 Ok(post) => Step::Run(PostsEffect::Store(post)),
                 Err(errors) => Step::Done(PostsState::Invalid(errors)),
             },
@@ -46,14 +49,34 @@ fn parse_id(raw: &str) -> Option<PostId> {
     raw.parse::<PostId>().ok().filter(|id| *id > 0)
 }
 
-fn validate(draft: PostDraft) -> Result<NewPost, Vec<FieldError>> {
+fn validate(draft: PostDraft, idempotency_key: Option<String>) -> Result<NewPost, Vec<FieldError>> {
     let mut errors = Vec::new();
     let title = required_text(&mut errors, "title", draft.title, TITLE_MAX_CHARS);
     let body = required_text(&mut errors, "body", draft.body, BODY_MAX_CHARS);
+    if idempotency_key
+        .as_deref()
+        .is_some_and(|key| !is_idempotency_key(key))
+    {
+        errors.push(FieldError {
+            field: "Idempotency-Key",
+            message: format!(
+                "must be 1 to {IDEMPOTENCY_KEY_MAX_CHARS} visible ASCII characters, e.g. a UUID"
+            ),
+        });
+    }
     match (title, body) {
-        (Some(title), Some(body)) if errors.is_empty() => Ok(NewPost { title, body }),
+        (Some(title), Some(body)) if errors.is_empty() => Ok(NewPost {
+            title,
+            body,
+            idempotency_key,
+        }),
         _ => Err(errors),
     }
+}
+
+fn is_idempotency_key(key: &str) -> bool {
+    (1..=IDEMPOTENCY_KEY_MAX_CHARS).contains(&key.len())
+        && key.bytes().all(|b| b.is_ascii_graphic())
 }
 
 fn required_text(
@@ -84,10 +107,17 @@ mod tests {
     }
 
     fn draft(title: Option<&str>, body: Option<&str>) -> PostsAction {
-        PostsAction::CreateRequested(PostDraft {
-            title: title.map(str::to_owned),
-            body: body.map(str::to_owned),
-        })
+        keyed_draft(title, body, None)
+    }
+
+    fn keyed_draft(title: Option<&str>, body: Option<&str>, key: Option<&str>) -> PostsAction {
+        PostsAction::CreateRequested {
+            draft: PostDraft {
+                title: title.map(str::to_owned),
+                body: body.map(str::to_owned),
+            },
+            idempotency_key: key.map(str::to_owned),
+        }
     }
 
     fn post(id: PostId) -> Post {
@@ -149,6 +179,7 @@ mod tests {
         let expected = NewPost {
             title: "Hello".to_owned(),
             body: "World".to_owned(),
+            idempotency_key: None,
         };
         let step = reduce(draft(Some("  Hello  "), Some("World\n")));
         assert_eq!(step, Step::Run(PostsEffect::Store(expected)));
@@ -185,6 +216,21 @@ mod tests {
                 format!("must be at most {TITLE_MAX_CHARS} characters")
             )]
         );
+    }
+
+    #[test]
+    fn idempotency_key_travels_with_the_post_and_must_be_visible_ascii() {
+        let step = reduce(keyed_draft(Some("t"), Some("b"), Some("3f1c-retry-1")));
+        let Step::Run(PostsEffect::Store(post)) = step else {
+            panic!("expected Store, got {step:?}");
+        };
+        assert_eq!(post.idempotency_key.as_deref(), Some("3f1c-retry-1"));
+        let too_long = "k".repeat(IDEMPOTENCY_KEY_MAX_CHARS + 1);
+        for bad in ["", "has space", "naïve", too_long.as_str()] {
+            let fields = invalid_fields(reduce(keyed_draft(Some("t"), Some("b"), Some(bad))));
+            assert_eq!(fields.len(), 1, "{bad:?}");
+            assert_eq!(fields[0].0, "Idempotency-Key");
+        }
     }
 
     #[test]

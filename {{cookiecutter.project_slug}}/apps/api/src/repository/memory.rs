@@ -16,7 +16,8 @@ pub struct MemoryPostRepository {
 }
 
 struct Posts {
-    kept: VecDeque<Post>,
+    /// Each post with the idempotency key it was created with.
+    kept: VecDeque<(Post, Option<String>)>,
     last_id: PostId,
 }
 
@@ -54,7 +55,7 @@ impl MemoryPostRepository {
         let last_id = posts.last().map_or(0, |post| post.id);
         Self {
             posts: Mutex::new(Posts {
-                kept: posts.into(),
+                kept: posts.into_iter().map(|post| (post, None)).collect(),
                 last_id,
             }),
         }
@@ -72,15 +73,30 @@ impl MemoryPostRepository {
 impl PostRepository for MemoryPostRepository {
     async fn list(&self) -> Result<Vec<Post>, RepositoryError> {
         let posts = self.posts();
-        Ok(posts.kept.iter().rev().take(LIST_LIMIT).cloned().collect())
+        let newest = posts.kept.iter().rev().take(LIST_LIMIT);
+        Ok(newest.map(|(post, _)| post.clone()).collect())
     }
 
     async fn find(&self, id: PostId) -> Result<Option<Post>, RepositoryError> {
-        Ok(self.posts().kept.iter().find(|post| post.id == id).cloned())
+        let posts = self.posts();
+        Ok(posts
+            .kept
+            .iter()
+            .find(|(post, _)| post.id == id)
+            .map(|(post, _)| post.clone()))
     }
 
     async fn insert(&self, post: NewPost) -> Result<Post, RepositoryError> {
         let mut posts = self.posts();
+        if let Some(key) = &post.idempotency_key {
+            let earlier = posts
+                .kept
+                .iter()
+                .find(|(_, kept)| kept.as_ref() == Some(key));
+            if let Some((earlier, _)) = earlier {
+                return Ok(earlier.clone());
+            }
+        }
         posts.last_id += 1;
         let stored = Post {
             id: posts.last_id,
@@ -90,7 +106,7 @@ impl PostRepository for MemoryPostRepository {
         if posts.kept.len() == MAX_POSTS {
             posts.kept.pop_front();
         }
-        posts.kept.push_back(stored.clone());
+        posts.kept.push_back((stored.clone(), post.idempotency_key));
         Ok(stored)
     }
 
@@ -110,13 +126,28 @@ mod tests {
             let post = NewPost {
                 title: format!("Post {n}"),
                 body: "x".to_owned(),
+                idempotency_key: None,
             };
             repository.insert(post).await.unwrap();
         }
         let posts = repository.posts();
         assert_eq!(posts.kept.len(), MAX_POSTS);
         // The two seeds went first; ids keep growing, so none is ever reused.
-        assert_eq!(posts.kept.front().map(|post| post.id), Some(3));
+        assert_eq!(posts.kept.front().map(|(post, _)| post.id), Some(3));
         assert_eq!(posts.last_id, 2 + MAX_POSTS as PostId);
+    }
+
+    #[tokio::test]
+    async fn a_repeated_idempotency_key_returns_the_first_post() {
+        let repository = MemoryPostRepository::empty();
+        let post = |title: &str| NewPost {
+            title: title.to_owned(),
+            body: "b".to_owned(),
+            idempotency_key: Some("key-1".to_owned()),
+        };
+        let first = repository.insert(post("first")).await.unwrap();
+        let retry = repository.insert(post("retry")).await.unwrap();
+        assert_eq!(retry, first);
+        assert_eq!(repository.list().await.unwrap(), vec![first]);
     }
 }

@@ -72,11 +72,19 @@ impl PostRepository for PgPostRepository {
     }
 
     async fn insert(&self, post: NewPost) -> Result<Post, RepositoryError> {
+        // One statement either inserts, or (same key seen before) reads the earlier row.
         let row: PostRow = sqlx::query_as(
-            "INSERT INTO posts (title, body) VALUES ($1, $2) RETURNING id, title, body",
+            "WITH inserted AS ( \
+                 INSERT INTO posts (title, body, idempotency_key) VALUES ($1, $2, $3) \
+                 ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, title, body) \
+             SELECT id, title, body FROM inserted \
+             UNION ALL \
+             SELECT id, title, body FROM posts WHERE idempotency_key = $3 \
+             LIMIT 1",
         )
         .bind(post.title)
         .bind(post.body)
+        .bind(post.idempotency_key)
         .fetch_one(&self.pool)
         .await
         .map_err(failure)?;

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createBackendClient, type BackendClient } from './backend.js';
 import clientAddress from './client-address.js';
+import drain from './drain.js';
 import type { Config } from './config.js';
 import { registerErrorHandlers } from './errors.js';
 import { loggerOptions } from './logger.js';
@@ -35,6 +36,8 @@ export interface AppOverrides {
   dev?: boolean;
   /** Where the JSON log lines go; defaults to stdout. */
   logStream?: { write(line: string): void };
+  /** How long `app.drain()` keeps serving open connections; 0 closes at once. */
+  drainWindowMs?: number;
 }
 
 /** The whole server, ready to `listen()` or `inject()`. Registration order is the request order. */
@@ -46,7 +49,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     bodyLimit: 64 * 1024,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     requestTimeout: 30_000,
-    return503OnClosing: true,
+    // Requests on connections still open while closing are answered, not refused (drain.ts).
+    return503OnClosing: false,
     // Keep the id Fly (or an upstream proxy) gave the request so logs line up across hops.
     genReqId: (request) => {
       const upstream = request.headers['fly-request-id'] ?? request.headers['x-request-id'];
@@ -54,11 +58,19 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
   });
   await app.register(clientAddress, { config });
+  await app.register(drain, { windowMs: overrides.drainWindowMs ?? 0 });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
 
-  const backend = overrides.backend ?? createBackendClient({ baseUrl: config.backendUrl, timeoutMs: config.backendTimeoutMs });
+  const backend =
+    overrides.backend ??
+    createBackendClient({
+      baseUrl: config.backendUrl,
+      timeoutMs: config.backendTimeoutMs,
+      maxConcurrent: config.backendMaxConcurrent,
+      log: app.log,
+    });
   const assets = overrides.dev
     ? DEV_ASSETS
     : await loadClientAssets(overrides.clientDir ?? fileURLToPath(new URL('../client/', import.meta.url)));

@@ -1,4 +1,6 @@
 import { parsePost, parsePosts, type Post } from '@repo/shared';
+import type { FastifyBaseLogger } from 'fastify';
+import CircuitBreaker from 'opossum';
 import { FIXTURE_POSTS } from './fixture-posts.js';
 
 /** The web app's view of the API (see the contract in @repo/shared). */
@@ -17,57 +19,76 @@ export class BackendError extends Error {
 export interface BackendOptions {
   baseUrl: string | null;
   timeoutMs: number;
+  /** Calls in flight at once; more are refused at once instead of queueing. */
+  maxConcurrent: number;
+  log: Pick<FastifyBaseLogger, 'info' | 'warn'>;
 }
 
-export function createBackendClient({ baseUrl, timeoutMs }: BackendOptions): BackendClient {
+/** After this many calls in a window, a majority of failures opens the circuit... */
+const VOLUME_THRESHOLD = 5;
+const ERROR_THRESHOLD_PERCENTAGE = 50;
+/** ...and one trial call is let through this long after it opened. */
+const RESET_TIMEOUT_MS = 5_000;
+
+export function createBackendClient({ baseUrl, timeoutMs, maxConcurrent, log }: BackendOptions): BackendClient {
   if (baseUrl === null) return fixtureBackend();
 
-  async function get(path: string): Promise<Response> {
+  // Everything that shows the backend is failing (unreachable, too slow, 5xx, not the contract)
+  // happens inside the breaker, so it counts; a 404 is an answer (null), not a failure.
+  async function request(path: string, read: (body: unknown) => unknown): Promise<unknown> {
+    let response: Response;
     try {
-      return await fetch(`${baseUrl}${path}`, {
-        headers: { accept: 'application/json' },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      response = await fetch(`${baseUrl}${path}`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       const reason = error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : 'unreachable';
       throw new BackendError(`GET ${path}: backend ${reason}`, { cause: error });
     }
-  }
-
-  async function json(path: string, response: Response): Promise<unknown> {
+    if (response.status === 404) return null;
     if (!response.ok) throw new BackendError(`GET ${path}: backend answered ${response.status}`);
+    let body: unknown;
     try {
-      return await response.json();
+      body = await response.json();
     } catch (error) {
       throw new BackendError(`GET ${path}: backend sent invalid JSON`, { cause: error });
     }
-  }
-
-  function contract<T>(path: string, parse: () => T): T {
     try {
-      return parse();
+      return read(body);
     } catch (error) {
       throw new BackendError(`GET ${path}: ${error instanceof Error ? error.message : 'bad response'}`, { cause: error });
     }
   }
 
+  // opossum: at most `maxConcurrent` calls in flight (no unbounded queue behind a slow backend),
+  // and a backend that keeps failing is not called again until a trial call succeeds.
+  const breaker = new CircuitBreaker(request, {
+    timeout: false, // each fetch carries its own timeout
+    capacity: maxConcurrent,
+    volumeThreshold: VOLUME_THRESHOLD,
+    errorThresholdPercentage: ERROR_THRESHOLD_PERCENTAGE,
+    resetTimeout: RESET_TIMEOUT_MS,
+  });
+  breaker.on('open', () => log.warn('backend failing: circuit open, pages degrade without calling it'));
+  breaker.on('close', () => log.info('backend answering again: circuit closed'));
+
+  const call = async (path: string, read: (body: unknown) => unknown): Promise<unknown> => {
+    try {
+      return await breaker.fire(path, read);
+    } catch (error) {
+      if (error instanceof BackendError) throw error;
+      // Refused by the breaker itself: open, or at capacity.
+      throw new BackendError(`GET ${path}: backend not called (${error instanceof Error ? error.message : 'circuit open'})`, {
+        cause: error,
+      });
+    }
+  };
+
   return {
-    async listPosts() {
-      const path = '/api/posts';
-      const body = await json(path, await get(path));
-      return contract(path, () => parsePosts(body));
-    },
-    async getPost(id) {
-      const path = `/api/posts/${id}`;
-      const response = await get(path);
-      if (response.status === 404) return null;
-      const body = await json(path, response);
-      return contract(path, () => parsePost(body));
-    },
+    listPosts: async () => (await call('/api/posts', parsePosts)) as Post[],
+    getPost: async (id) => (await call(`/api/posts/${id}`, parsePost)) as Post | null,
     async isReachable() {
       try {
-        const response = await get('/health');
-        return response.ok;
+        await call('/health', () => true);
+        return true;
       } catch {
         return false;
       }

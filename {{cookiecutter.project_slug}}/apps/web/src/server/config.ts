@@ -15,6 +15,8 @@ export interface Config {
   backendUrl: string | null;
   /** BACKEND_TIMEOUT_MS: a backend call slower than this degrades the page. */
   backendTimeoutMs: number;
+  /** BACKEND_MAX_CONCURRENT: backend calls in flight at once; more degrade at once instead of queueing. */
+  backendMaxConcurrent: number;
   /** PUBLIC_API_URL: origin the browser may call directly (added to the CSP); unset = same origin only. */
   publicApiUrl: string | null;
   /** RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_MS, per client IP. */
@@ -110,6 +112,7 @@ export function loadConfig(env: Env): Config {
     logLevel,
     backendUrl: url(env, 'COMPOSABLE_RUST_BACKEND_URL', ['http:', 'https:']),
     backendTimeoutMs: integer(env, 'BACKEND_TIMEOUT_MS', 3000, 1, 60_000),
+    backendMaxConcurrent: integer(env, 'BACKEND_MAX_CONCURRENT', 64, 1, 10_000),
     publicApiUrl: url(env, 'PUBLIC_API_URL', ['http:', 'https:']),
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 100, 1, 1_000_000),
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),

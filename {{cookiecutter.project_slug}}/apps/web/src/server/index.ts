@@ -2,7 +2,10 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 
-const SHUTDOWN_GRACE_MS = 10_000;
+/** Fly's proxy, or any client, may still send on open connections for this long after SIGTERM. */
+const DRAIN_WINDOW_MS = 5_000;
+/** The hard stop, well inside fly.toml's kill_timeout (30 s) so Fly never has to SIGKILL. */
+const SHUTDOWN_TIMEOUT_MS = 15_000;
 
 async function main(): Promise<void> {
   let config;
@@ -14,21 +17,25 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const app = await buildApp(config);
+  const app = await buildApp(config, { drainWindowMs: DRAIN_WINDOW_MS });
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-    // Fly sends SIGINT by default (kill_signal), Docker and most hosts SIGTERM.
+    const started = Date.now();
+    app.log.info({ signal }, 'shutting down: listener closed, draining open connections');
+    // fly.toml sets kill_signal = SIGTERM; Ctrl-C in a terminal sends SIGINT.
     const timer = setTimeout(() => {
       app.log.error('shutdown took too long, exiting');
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
+    }, SHUTDOWN_TIMEOUT_MS);
     timer.unref();
-    app.close().then(
-      () => process.exit(0),
+    app.drain().then(
+      () => {
+        app.log.info({ ms: Date.now() - started }, 'shut down cleanly');
+        process.exit(0);
+      },
       (error: unknown) => {
         app.log.error({ err: error }, 'error while shutting down');
         process.exit(1);
