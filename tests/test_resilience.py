@@ -6,7 +6,9 @@ the properties are asserted, never a timing beyond the budgets the apps promise.
 """
 
 import os
+import select
 import signal
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -155,8 +157,8 @@ class FlakyBackend(BaseHTTPRequestHandler):
             cls.in_flight += 1
             cls.max_in_flight = max(cls.max_in_flight, cls.in_flight)
         try:
-            if cls.mode == "slow":
-                time.sleep(10)  # far past BACKEND_TIMEOUT_MS: a page that waited for it would show
+            if cls.mode == "slow" and self._client_left_within(10):
+                return  # gave up: 10 s is far past BACKEND_TIMEOUT_MS
             if cls.mode == "garbage":
                 return self._send(200, b"<html>not json", "text/html")
             if cls.mode == "error":
@@ -166,6 +168,16 @@ class FlakyBackend(BaseHTTPRequestHandler):
         finally:
             with cls.lock:
                 cls.in_flight -= 1
+
+    def _client_left_within(self, seconds: float) -> bool:
+        """Wait; True as soon as the caller closes the connection (it gave up), so only calls
+        still waiting count as in flight."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            readable, _, _ = select.select([self.connection], [], [], 0.05)
+            if readable and self.connection.recv(1, socket.MSG_PEEK) == b"":
+                return True
+        return False
 
     def _send(self, status, payload, content_type="application/json"):
         self.send_response(status)
