@@ -1,17 +1,34 @@
-import fastifyHelmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import helmet, { type HelmetOptions } from 'helmet';
 import type { Config } from '../config.js';
+
+/**
+ * The headers helmet sets for these options, computed once: the policy never changes while the
+ * server runs, so rebuilding it per request (what @fastify/helmet does) is pure cost.
+ */
+export function securityHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: string | number) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error;
+  });
+  return headers;
+}
 
 /**
  * Security headers on every response: pages, assets, 404s, errors, 429s.
  * The page state travels in a `<script type="application/json">`, which is data, not code,
  * so script-src needs no 'unsafe-inline' and no nonce.
  */
-async function helmet(app: FastifyInstance, { config, dev }: { config: Config; dev: boolean }) {
+async function helmetHeaders(app: FastifyInstance, { config, dev }: { config: Config; dev: boolean }) {
   const connectSrc = ["'self'"];
   if (config.publicApiUrl) connectSrc.push(new URL(config.publicApiUrl).origin);
-  await app.register(fastifyHelmet, {
+  const headers = securityHeaders({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -32,6 +49,10 @@ async function helmet(app: FastifyInstance, { config, dev }: { config: Config; d
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
     crossOriginEmbedderPolicy: false,
   });
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
+  });
 }
 
-export default fp(helmet, { name: 'helmet' });
+export default fp(helmetHeaders, { name: 'helmet' });
