@@ -2,9 +2,14 @@
 
 import hashlib
 import json
+import random
+import re
 import subprocess
 import sys
+import uuid
 
+import arrow
+import cookiecutter.extensions
 import pytest
 
 import local_extensions
@@ -90,8 +95,15 @@ def tree_digest(root):
 
 
 @pytest.mark.parametrize("answers", [MATRIX[0], MATRIX[-1]], ids=["standalone", "monorepo"])
-def test_bakes_are_deterministic(tmp_path, answers):
+def test_bakes_are_deterministic_even_years_later_with_other_random_numbers(tmp_path, answers, monkeypatch):
+    """cruft re-renders a project's old commit to compute an update: a date or a random value in
+    any file would show up as a change nobody made."""
     first = bake(tmp_path / "a", **answers)
+    later = arrow.get("2031-07-01T12:00:00+00:00")
+    monkeypatch.setattr(arrow, "now", lambda *args, **kwargs: later)  # cookiecutter's `{% now %}`
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=7))  # `{{ uuid4() }}`
+    monkeypatch.setattr(cookiecutter.extensions, "choice", lambda seq: seq[-1])  # `random_ascii_string`
+    monkeypatch.setattr(random, "choice", lambda seq: seq[-1])  # Jinja's `random` filter
     second = bake(tmp_path / "b", **answers)
     assert relative_files(first) == relative_files(second)
     assert tree_digest(first) == tree_digest(second)
