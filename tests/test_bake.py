@@ -33,10 +33,17 @@ def test_matrix_covers_every_value_of_every_choice():
 def test_matrix_covers_every_pair_of_values_that_can_occur_together():
     possible = set()
     for base in matrix.interacting_combinations():
-        for filling in matrix.independent_fillings():
+        for filling in matrix.independent_fillings(base):
             possible |= matrix.pairs(base | filling)
     covered = set().union(*(matrix.pairs(c) for c in MATRIX))
     assert possible - covered == set()
+
+
+def test_readme_options_table_lists_every_choice_with_its_values_default_first():
+    readme = (TEMPLATE_DIR / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([a-z0-9_]+)` \| ([^|]+?) \|", readme, re.MULTILINE))
+    for option, values in CHOICES.items():
+        assert rows.get(option) == ", ".join(f"`{value}`" for value in values), option
 
 
 def test_matrix_holds_only_combinations_the_hook_accepts():
@@ -85,6 +92,10 @@ def test_bake_is_clean_and_holds_exactly_the_files_the_answers_call_for(cookies,
     root_package = json.loads((root / "package.json").read_text())
     assert root_package["engines"]["node"].endswith(answers["node_version"])
     assert (root / ".nvmrc").read_text().strip() == answers["node_version"]
+    drift_job = "Template · up to date"  # the README names the CI job only when the bake has it
+    assert (drift_job in (root / "README.md").read_text()) is (answers["template_check"] == "yes")
+    if answers["template_check"] == "yes":
+        assert f"name: {drift_job}" in (root / ".github/workflows/ci.yml").read_text()
 
 
 def tree_digest(root):

@@ -111,6 +111,7 @@ def test_min_machines_running_is_a_whole_number(machines, ok):
     ({"database": "postgres"}, ("database", "backend=rust")),
     ({"layout": "monorepo", "database": "postgres"}, ("database", "backend=rust")),
     ({"ci": "none", "deploy_on_push": "yes"}, ("deploy_on_push", "ci=github-actions")),
+    ({"ci": "none", "template_check": "yes"}, ("template_check", "ci=github-actions")),
 ])
 def test_forbidden_combination_names_both_options_and_the_fix(changes, options):
     option, fix = options
@@ -124,6 +125,7 @@ def test_forbidden_combination_names_both_options_and_the_fix(changes, options):
     {"layout": "monorepo", "backend": "rust", "database": "postgres"},
     {"ci": "none"},
     {"deploy_on_push": "yes"},
+    {"template_check": "yes"},
 ])
 def test_allowed_combinations_pass(changes):
     assert problems_with(**changes) == []
@@ -158,6 +160,7 @@ def run_cookiecutter(output_dir, *args):
     (["backend=rust"], "backend: rust needs layout=monorepo"),
     (["layout=monorepo", "database=postgres"], "database: postgres needs backend=rust"),
     (["ci=none", "deploy_on_push=yes"], "deploy_on_push: yes needs ci=github-actions"),
+    (["ci=none", "template_check=yes"], "template_check: yes needs ci=github-actions"),
 ])
 def test_invalid_answer_is_rejected_before_anything_is_written(tmp_path, args, message):
     result = run_cookiecutter(tmp_path, *args)
