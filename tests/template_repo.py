@@ -1,18 +1,26 @@
-"""A git copy of this template and the cruft CLI, for the regeneration tests.
+"""A git copy of this template and cruft's command line, for the regeneration tests.
 
 cruft clones its template with git and records the commit a project came from, so the tests
 work on a copy of this checkout's working tree (tracked files and new, unignored ones: what is
 being tested, committed or not), committed as the copy's first commit. `change()` lands a
-template change the way a maintainer would. Every git and cruft call gets the same identity
-and no signing, whatever the machine's git configuration, and finds this Python's `cruft`.
+template change the way a maintainer would. Every git and cruft call gets the same identity,
+no signing, no git hooks and git's default conflict markers, whatever the machine's git
+configuration, and finds this Python's `cruft`.
 """
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from unittest import mock
+
+import typer.main
+from click.testing import CliRunner
+from cruft._cli import app as cruft_app
 
 from conftest import TEMPLATE_DIR
 
@@ -21,7 +29,9 @@ GIT_ENV = os.environ | {
     "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     "GIT_AUTHOR_NAME": "Template Tests", "GIT_AUTHOR_EMAIL": "tests@example.com",
     "GIT_COMMITTER_NAME": "Template Tests", "GIT_COMMITTER_EMAIL": "tests@example.com",
-    "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "commit.gpgsign", "GIT_CONFIG_VALUE_0": "false",
+    "GIT_CONFIG_COUNT": "3", "GIT_CONFIG_KEY_0": "commit.gpgsign", "GIT_CONFIG_VALUE_0": "false",
+    "GIT_CONFIG_KEY_1": "core.hooksPath", "GIT_CONFIG_VALUE_1": os.devnull,
+    "GIT_CONFIG_KEY_2": "merge.conflictStyle", "GIT_CONFIG_VALUE_2": "merge",
 }
 
 
@@ -37,9 +47,34 @@ def git(cwd: Path, *args: str) -> str:
     return run(["git", *args], cwd).stdout.strip()
 
 
+@contextlib.contextmanager
+def file_descriptors_captured():
+    """What subprocesses (git, the template's hooks) write to this process's stdout and stderr."""
+    saved = os.dup(1), os.dup(2)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+        try:
+            yield out, err
+        finally:
+            for fd, original in zip((1, 2), saved):
+                os.dup2(original, fd)
+                os.close(original)
+
+
 def cruft(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    """The cruft command line, as a user runs it; the caller checks the exit status."""
-    return run([sys.executable, "-m", "cruft", *args], cwd, check=False)
+    """A cruft command line, parsed and run by cruft's own CLI; the caller checks the status.
+
+    In this process, to spare the fast tier two dozen interpreter start-ups. So the template's
+    local_extensions.py is this checkout's, already imported: template changes made by tests
+    leave that file alone.
+    """
+    with contextlib.chdir(cwd), mock.patch.dict(os.environ, GIT_ENV), file_descriptors_captured() as (out, err):
+        result = CliRunner().invoke(typer.main.get_command(cruft_app), [str(arg) for arg in args])
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(["cruft", *args], result.exit_code, result.stdout + out.read(),
+                                           result.stderr + err.read())
 
 
 def replace_once(path: Path, old: str, new: str) -> None:
