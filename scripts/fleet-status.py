@@ -37,8 +37,9 @@ class Template:
         self.clone, self.latest, self.defaults, self.error = clone, None, {}, None
         if Path(source).exists():  # a local path, relative to where the script was started
             source = str(Path(source).resolve())
-        cloned = git(clone.parent, "clone", "--quiet", "--bare", "--filter=blob:none", source, str(clone))
-        resolved = git(clone, "rev-parse", "--verify", f"{checkout or 'HEAD'}^{{commit}}") if not cloned.returncode else cloned
+        resolved = git(clone.parent, "clone", "--quiet", "--bare", "--filter=blob:none", source, str(clone))
+        if not resolved.returncode:
+            resolved = git(clone, "rev-parse", "--verify", f"{checkout or 'HEAD'}^{{commit}}")
         if resolved.returncode:
             self.error = (resolved.stderr.strip().splitlines() or ["git failed"])[-1]
             return
@@ -88,7 +89,8 @@ def table(rows: list[tuple[dict, dict]]) -> str:
                         if name in defaults and (name == "layout" or value != defaults[name]))
 
     lines = [("PROJECT", "COMMIT", "STATUS", "ANSWERS")]
-    lines += [(row["project"], (row["commit"] or "-")[:12], status(row), answers(row, defaults)) for row, defaults in rows]
+    lines += [(row["project"], (row["commit"] or "-")[:12], status(row), answers(row, defaults))
+              for row, defaults in rows]
     widths = [max(len(line[column]) for line in lines) for column in range(3)]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)) + "  " + line[3]
                      for line in lines)

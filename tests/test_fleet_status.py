@@ -36,12 +36,17 @@ def test_report_gives_each_projects_template_commit_answers_and_how_far_behind_i
     assert rows[1]["answers"] == {name: value for name, value in recorded.items() if not name.startswith("_")}
     assert {rows[1]["answers"]["layout"], rows[1]["answers"]["use_redis"]} == {"monorepo", "yes"}
 
-    # The table, comparing with the template each .cruft.json names, at an older commit (--checkout).
-    lines = fleet_status(tmp_path, "--checkout", second, *projects).splitlines()
-    assert [line.split() for line in lines] == [
+    # The table, comparing with the template each .cruft.json names, at an older commit (--checkout);
+    # one more project names a template that has gone.
+    (tmp_path / "e" / "echo").mkdir(parents=True)
+    moved = json.loads((tmp_path / "a/alpha/.cruft.json").read_text()) | {"template": str(tmp_path / "gone")}
+    (tmp_path / "e/echo/.cruft.json").write_text(json.dumps(moved))
+    lines = fleet_status(tmp_path, "--checkout", second, *projects, "e/echo").splitlines()
+    assert [line.split() for line in lines[:-1]] == [
         ["PROJECT", "COMMIT", "STATUS", "ANSWERS"],
         ["a/alpha", first[:12], "behind", "by", "1", "commit", "layout=standalone"],
         ["b/beta", second[:12], "up", "to", "date", "layout=monorepo", "use_redis=yes"],
         ["c/gamma", third[:12], "diverged", "layout=standalone", "ci=none"],
         ["d/delta", "-", "not", "linked"],
     ]
+    assert lines[-1].split()[:4] == ["e/echo", first[:12], "template", "unreachable:"]

@@ -119,8 +119,9 @@ def test_template_change_reaches_an_edited_project_and_a_same_line_edit_is_a_rep
     for relative in edited - {"README.md"}:
         assert updated[relative] == (fresh / relative).read_bytes(), relative
 
-    theirs = next(line for line in (fresh / "README.md").read_text().splitlines() if TEMPLATE_CHANGE["README.md"][1] in line)
-    ours = theirs.replace(TEMPLATE_CHANGE["README.md"][1], SAME_LINE_AS_TEMPLATE[1])
+    template_line = TEMPLATE_CHANGE["README.md"][1]
+    theirs = next(line for line in (fresh / "README.md").read_text().splitlines() if template_line in line)
+    ours = theirs.replace(template_line, SAME_LINE_AS_TEMPLATE[1])
     if three_way:
         assert "Applied patch to 'README.md' with conflicts." in update.stderr, output
         assert "UU README.md" in git(project, "status", "--porcelain").splitlines()
@@ -183,7 +184,6 @@ def test_layout_switched_by_update_moves_generated_files_but_leaves_the_users_ow
     assert not [p for p in project_files(project) if p.suffix == ".rej"]
 
 
-
 def requirement_pins(*names: str) -> str:
     """`name==version ...` as requirements-test.txt pins them."""
     lines = (TEMPLATE_DIR / "requirements-test.txt").read_text().splitlines()
@@ -202,7 +202,8 @@ def test_ci_template_job_passes_when_up_to_date_and_fails_naming_the_update_comm
     ci = yaml.load((project / ".github/workflows/ci.yml").read_text(), Loader=yaml.BaseLoader)
     job = ci["jobs"]["template"]
     assert job["if"] == "github.event_name != 'push'", "a template release never turns main red"
-    assert [step["uses"] for step in job["steps"] if "uses" in step] == ["actions/checkout@v7", "actions/setup-python@v7"]
+    actions = [step["uses"] for step in job["steps"] if "uses" in step]
+    assert actions == ["actions/checkout@v7", "actions/setup-python@v7"], "first-party actions only"
     pins = requirement_pins("cruft", "cookiecutter")
     assert [step["run"] for step in job["steps"] if step.get("run", "").startswith("pip ")] == [f"pip install {pins}"]
     check = next(step["run"] for step in job["steps"] if step.get("name") == "cruft check")
