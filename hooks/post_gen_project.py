@@ -4,13 +4,17 @@ The template holds ONE copy of every file, laid out as the monorepo:
 `apps/web`, `apps/api`, `packages/shared`. This hook drops what the answers
 exclude (the table below) and, for the standalone layout, lifts `apps/web` to
 the project root and the shared package into `src/shared`. It never touches the
-network and is idempotent: running it twice leaves the same tree (cruft re-runs
-hooks on every update).
+network, reads no clock or randomness and is idempotent: running it twice leaves the
+same tree (cruft re-runs hooks on every update). It prints nothing for the copies cruft
+renders internally to compute an update or a diff.
 """
 
 import json
+import os
+import re
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 # (option, value) -> paths to remove, written in monorepo terms before any move.
@@ -96,13 +100,35 @@ def next_steps(answers: dict) -> str:
     return "\n".join(f"  {line}" for line in lines)
 
 
+def is_cruft_regeneration(answers: dict, root: Path) -> bool:
+    """True for the copies `cruft update` and `cruft diff` render to compare with the project.
+
+    Only cruft puts `_commit` in the context. It renders those copies into a fresh
+    `tempfile.TemporaryDirectory()`, while `cruft create` writes where its user asked.
+    """
+    if "_commit" not in answers:
+        return False
+    output_dir = root.resolve().parent
+    return (output_dir.parent == Path(tempfile.gettempdir()).resolve()
+            and re.fullmatch(r"tmp[a-z0-9_]{8}", output_dir.name) is not None)
+
+
+def show(text: str) -> None:
+    """Print advice; a reader that went away (`cruft create ... | head`) must not fail the generation."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as Python's signal docs advise
+
+
 def main(answers: dict) -> int:
     root = Path.cwd()
     remove_excluded(root, answers)
     if answers["layout"] == "standalone":
         lift_web_app_to_root(root)
     remove_empty_dirs(root)
-    print(f"\nGenerated {answers['project_slug']} ({answers['layout']}). Next steps:\n{next_steps(answers)}\n")
+    if not is_cruft_regeneration(answers, root):  # those copies are compared, never read
+        show(f"\nGenerated {answers['project_slug']} ({answers['layout']}). Next steps:\n{next_steps(answers)}\n")
     return 0
 
 

@@ -99,6 +99,10 @@ def check_combinations(answers):
         problems.append(problem(
             "deploy_on_push", "yes needs ci=github-actions (the deploy runs after CI); "
             "set ci=github-actions or deploy_on_push=no", "ci=github-actions deploy_on_push=yes"))
+    if answers.get("template_check") == "yes" and answers.get("ci") != "github-actions":
+        problems.append(problem(
+            "template_check", "yes needs ci=github-actions (the check is a CI job); "
+            "set ci=github-actions or template_check=no", "ci=github-actions template_check=yes"))
     return problems
 
 

@@ -3,7 +3,8 @@
 Every combination of the options that interact (INTERACTING) that the pre-generation hook
 allows, with the other choice options filled in greedily so that every pair of values of any
 two options appears in at least one bake. `test_matrix_covers_every_pair...` proves the claim.
-Options and values come from cookiecutter.json.
+Options and values come from cookiecutter.json; a new choice option joins the fillings, which
+the hook vets too (e.g. template_check=yes only where ci=github-actions).
 """
 
 import itertools
@@ -13,6 +14,7 @@ from hook_modules import pre_gen
 
 INTERACTING = ("layout", "backend", "database", "use_redis", "package_manager", "ci", "deploy_on_push")
 INDEPENDENT = {name: values for name, values in CHOICES.items() if name not in INTERACTING}
+DEFAULTS = default_answers()
 
 
 def pairs(combination: dict, options=None) -> set:
@@ -21,23 +23,27 @@ def pairs(combination: dict, options=None) -> set:
     return set(itertools.combinations(items, 2))
 
 
+def allowed(combination: dict) -> bool:
+    return not pre_gen.validate(DEFAULTS | combination)
+
+
 def interacting_combinations():
-    defaults = default_answers()
     for values in itertools.product(*(CHOICES[name] for name in INTERACTING)):
         combination = dict(zip(INTERACTING, values))
-        if not pre_gen.validate(defaults | combination):
+        if allowed(combination):
             yield combination
 
 
-def independent_fillings():
-    return [dict(zip(INDEPENDENT, values)) for values in itertools.product(*INDEPENDENT.values())]
+def independent_fillings(base: dict):
+    """The fillings of the other options that the hook allows together with `base`."""
+    fillings = (dict(zip(INDEPENDENT, values)) for values in itertools.product(*INDEPENDENT.values()))
+    return [filling for filling in fillings if allowed(base | filling)]
 
 
 def build_matrix():
     covered, matrix = set(), []
-    fillings = independent_fillings()
     for base in interacting_combinations():
-        combination = base | max(fillings, key=lambda filling: len(pairs(base | filling) - covered))
+        combination = base | max(independent_fillings(base), key=lambda filling: len(pairs(base | filling) - covered))
         covered |= pairs(combination)
         matrix.append(combination)
     return matrix

@@ -2,9 +2,14 @@
 
 import hashlib
 import json
+import random
+import re
 import subprocess
 import sys
+import uuid
 
+import arrow
+import cookiecutter.extensions
 import pytest
 
 import local_extensions
@@ -28,10 +33,17 @@ def test_matrix_covers_every_value_of_every_choice():
 def test_matrix_covers_every_pair_of_values_that_can_occur_together():
     possible = set()
     for base in matrix.interacting_combinations():
-        for filling in matrix.independent_fillings():
+        for filling in matrix.independent_fillings(base):
             possible |= matrix.pairs(base | filling)
     covered = set().union(*(matrix.pairs(c) for c in MATRIX))
     assert possible - covered == set()
+
+
+def test_readme_options_table_lists_every_choice_with_its_values_default_first():
+    readme = (TEMPLATE_DIR / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([a-z0-9_]+)` \| ([^|]+?) \|", readme, re.MULTILINE))
+    for option, values in CHOICES.items():
+        assert rows.get(option) == ", ".join(f"`{value}`" for value in values), option
 
 
 def test_matrix_holds_only_combinations_the_hook_accepts():
@@ -80,6 +92,10 @@ def test_bake_is_clean_and_holds_exactly_the_files_the_answers_call_for(cookies,
     root_package = json.loads((root / "package.json").read_text())
     assert root_package["engines"]["node"].endswith(answers["node_version"])
     assert (root / ".nvmrc").read_text().strip() == answers["node_version"]
+    drift_job = "Template · up to date"  # the README names the CI job only when the bake has it
+    assert (drift_job in (root / "README.md").read_text()) is (answers["template_check"] == "yes")
+    if answers["template_check"] == "yes":
+        assert f"name: {drift_job}" in (root / ".github/workflows/ci.yml").read_text()
 
 
 def tree_digest(root):
@@ -90,8 +106,15 @@ def tree_digest(root):
 
 
 @pytest.mark.parametrize("answers", [MATRIX[0], MATRIX[-1]], ids=["standalone", "monorepo"])
-def test_bakes_are_deterministic(tmp_path, answers):
+def test_bakes_are_deterministic_even_years_later_with_other_random_numbers(tmp_path, answers, monkeypatch):
+    """cruft re-renders a project's old commit to compute an update: a date or a random value in
+    any file would show up as a change nobody made."""
     first = bake(tmp_path / "a", **answers)
+    later = arrow.get("2031-07-01T12:00:00+00:00")
+    monkeypatch.setattr(arrow, "now", lambda *args, **kwargs: later)  # cookiecutter's `{% now %}`
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=7))  # `{{ uuid4() }}`
+    monkeypatch.setattr(cookiecutter.extensions, "choice", lambda seq: seq[-1])  # `random_ascii_string`
+    monkeypatch.setattr(random, "choice", lambda seq: seq[-1])  # Jinja's `random` filter
     second = bake(tmp_path / "b", **answers)
     assert relative_files(first) == relative_files(second)
     assert tree_digest(first) == tree_digest(second)

@@ -1,7 +1,11 @@
 """The pre-generation hook's rules, unit by unit, and their effect on a real bake."""
 
+import ast
+import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -107,6 +111,7 @@ def test_min_machines_running_is_a_whole_number(machines, ok):
     ({"database": "postgres"}, ("database", "backend=rust")),
     ({"layout": "monorepo", "database": "postgres"}, ("database", "backend=rust")),
     ({"ci": "none", "deploy_on_push": "yes"}, ("deploy_on_push", "ci=github-actions")),
+    ({"ci": "none", "template_check": "yes"}, ("template_check", "ci=github-actions")),
 ])
 def test_forbidden_combination_names_both_options_and_the_fix(changes, options):
     option, fix = options
@@ -120,6 +125,7 @@ def test_forbidden_combination_names_both_options_and_the_fix(changes, options):
     {"layout": "monorepo", "backend": "rust", "database": "postgres"},
     {"ci": "none"},
     {"deploy_on_push": "yes"},
+    {"template_check": "yes"},
 ])
 def test_allowed_combinations_pass(changes):
     assert problems_with(**changes) == []
@@ -154,6 +160,7 @@ def run_cookiecutter(output_dir, *args):
     (["backend=rust"], "backend: rust needs layout=monorepo"),
     (["layout=monorepo", "database=postgres"], "database: postgres needs backend=rust"),
     (["ci=none", "deploy_on_push=yes"], "deploy_on_push: yes needs ci=github-actions"),
+    (["ci=none", "template_check=yes"], "template_check: yes needs ci=github-actions"),
 ])
 def test_invalid_answer_is_rejected_before_anything_is_written(tmp_path, args, message):
     result = run_cookiecutter(tmp_path, *args)
@@ -184,3 +191,34 @@ def test_post_hook_next_steps_name_the_chosen_tools():
     assert "fly apps create my-composable-app && fly apps create my-composable-app-api" in steps
     standalone = post_gen.next_steps(DEFAULTS)
     assert "pnpm install" in standalone and "cargo" not in standalone and "docker compose" not in standalone
+
+
+def imported_modules(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    return names | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+
+
+@pytest.mark.parametrize("hook", ["pre_gen_project.py", "post_gen_project.py"])
+def test_hooks_read_no_clock_randomness_or_network(hook):
+    """Same answers, same tree, on every machine and every day: cruft's updates depend on it."""
+    allowed = {"json", "os", "re", "shutil", "sys", "tempfile", "pathlib"}
+    assert imported_modules(TEMPLATE_DIR / "hooks" / hook) <= allowed
+
+
+def test_next_steps_are_only_skipped_for_the_copies_cruft_renders_internally(tmp_path):
+    cruft_answers = DEFAULTS | {"_commit": "0" * 40}
+    with tempfile.TemporaryDirectory() as internal:  # as cruft's update and diff render
+        assert post_gen.is_cruft_regeneration(cruft_answers, Path(internal) / "my-composable-app")
+        assert not post_gen.is_cruft_regeneration(DEFAULTS, Path(internal) / "my-composable-app")
+    assert not post_gen.is_cruft_regeneration(cruft_answers, tmp_path / "my-composable-app")  # cruft create
+
+
+def test_next_steps_to_a_closed_stdout_do_not_fail_the_generation():
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # `cruft create ... | head -1` after head exited
+    script = "import hook_modules; hook_modules.post_gen.show('Next steps: ' * 10000)"
+    result = subprocess.run([sys.executable, "-c", script], cwd=TEMPLATE_DIR / "tests", stdout=write_end,
+                            stderr=subprocess.PIPE, text=True, timeout=60)
+    os.close(write_end)
+    assert (result.returncode, result.stderr) == (0, "")
