@@ -7,6 +7,7 @@ import drain from './drain.js';
 import type { Config } from './config.js';
 import { registerErrorHandlers } from './errors.js';
 import { loggerOptions } from './logger.js';
+import metrics, { createMetrics } from './metrics.js';
 import compress from './plugins/compress.js';
 import helmet from './plugins/helmet.js';
 import rateLimit from './plugins/rate-limit.js';
@@ -57,8 +58,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return typeof upstream === 'string' && REQUEST_ID.test(upstream) ? upstream : randomUUID();
     },
   });
+  const recorded = createMetrics();
   await app.register(clientAddress, { config });
   await app.register(drain, { windowMs: overrides.drainWindowMs ?? 0 });
+  await app.register(metrics, { metrics: recorded });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -70,6 +73,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       timeoutMs: config.backendTimeoutMs,
       maxConcurrent: config.backendMaxConcurrent,
       log: app.log,
+      observer: recorded.backend,
     });
   const assets = overrides.dev
     ? DEV_ASSETS
@@ -82,7 +86,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 {%- if cookiecutter.use_redis == "yes" %}
   await app.register(redis, { config });
 {%- endif %}
-  await app.register(rateLimit, { config });
+  await app.register(rateLimit, { config, metrics: recorded });
   await app.register(compress);
   if (assets.dir) await app.register(staticAssets, { root: assets.dir });
   const shell: PageShell = { assets, publicApiUrl: config.publicApiUrl };
