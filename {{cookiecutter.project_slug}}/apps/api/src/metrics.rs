@@ -31,6 +31,9 @@ pub const TOKIO_WORKERS: &str = "tokio_workers";
 pub const TOKIO_ALIVE_TASKS: &str = "tokio_alive_tasks";
 pub const TOKIO_GLOBAL_QUEUE_DEPTH: &str = "tokio_global_queue_depth";
 pub const TOKIO_BUSY: &str = "tokio_worker_busy_seconds";
+/// Written by `metrics_process` at each scrape; the dashboard reads these two of its series.
+pub const PROCESS_RESIDENT_MEMORY: &str = "process_resident_memory_bytes";
+pub const PROCESS_CPU: &str = "process_cpu_seconds_total";
 
 /// Latency buckets (seconds) of every `_seconds` histogram: 5 ms to 10 s, as prom-client's.
 const LATENCY_BUCKETS: [f64; 11] = [

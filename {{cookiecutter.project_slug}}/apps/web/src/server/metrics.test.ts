@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createBackendClient } from './backend.js';
-import { CIRCUIT_STATES, createMetrics, METRIC_NAMES, UNMATCHED } from './metrics.js';
+import { CIRCUIT_STATES, createMetrics, METRIC_NAMES, RUNTIME_METRIC_NAMES, UNMATCHED } from './metrics.js';
 import { listenForMetrics } from './metrics-server.js';
 import { useTestApps } from './test-app.js';
 
@@ -74,6 +74,13 @@ describe('metrics', () => {
       expect((await fetch(`${base}/`)).status).toBe(404);
     } finally {
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('registers every metric it names, prom-client defaults included', () => {
+    const { registry } = createMetrics();
+    for (const name of [...Object.values(METRIC_NAMES), ...RUNTIME_METRIC_NAMES]) {
+      expect(registry.getSingleMetric(name), name).toBeDefined();
     }
   });
 

@@ -18,6 +18,14 @@ export const METRIC_NAMES = {
   backendCircuitState: 'backend_circuit_state',
 } as const;
 
+/** prom-client's default metrics that the dashboard reads (`collectDefaultMetrics` registers them). */
+export const RUNTIME_METRIC_NAMES = [
+  'nodejs_eventloop_lag_p99_seconds',
+  'nodejs_heap_size_used_bytes',
+  'process_resident_memory_bytes',
+  'process_cpu_seconds_total',
+] as const;
+
 /** The `route` of requests no route matched (404s): one label value for every unknown path. */
 export const UNMATCHED = 'unmatched';
 
