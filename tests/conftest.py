@@ -26,6 +26,7 @@ FULL_MONOREPO = {
     "package_manager": "npm",
     "ci": "github-actions",
     "deploy_on_push": "yes",
+    "multi_region": "yes",
 }
 
 pytest_plugins = ["fixtures.api", "fixtures.projects", "fixtures.services"]
