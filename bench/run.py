@@ -130,7 +130,7 @@ def measure_web(generated: Server, fastify: Server, sveltekit: Server, settings:
 
     load = f"-c{settings.web_connections} -d{settings.seconds}"
     return [
-        Figure("ssr_rps", f"SSR req/s on / ({load})", "req/s", rps, higher_is_better=True,
+        Figure("ssr_rps", f"SSR throughput on / ({load})", "req/s", rps, higher_is_better=True,
                peers=("fastify", "sveltekit"), aim=">= 0.5x Fastify and >= 8x SvelteKit",
                check=lambda f: f.ratio("fastify") >= 0.5 and f.ratio("sveltekit") >= 8, failures=failures),
         Figure("ssr_p99", f"p99 latency on / ({load})", "ms", p99, peers=("fastify", "sveltekit"),
@@ -164,7 +164,7 @@ def measure_api(api: Server, axum: Server, settings: Settings, logs: Path, load_
     rps, p99, cpu, failures = ({rename[k]: v for k, v in d.items()} for d in (rps, p99, cpu, failures))
     load = f"-c{settings.api_connections} -d{settings.seconds}"
     return [
-        Figure("api_rps", f"Rust API GET /api/posts req/s ({load})", "req/s", rps, higher_is_better=True,
+        Figure("api_rps", f"Rust API GET /api/posts throughput ({load})", "req/s", rps, higher_is_better=True,
                peers=("axum",), aim=">= 0.7x plain Axum", check=lambda f: f.ratio("axum") >= 0.7, failures=failures),
         Figure("api_p99", f"Rust API GET /api/posts p99 ({load})", "ms", p99, peers=("axum",), failures=failures),
         Figure("api_cpu", "Rust API server CPU per request", "us", cpu, peers=("axum",)),
