@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from fixtures.api import WRITE_TOKEN, cargo_env
-from load import IdempotentWriter, KeepAliveLoad, failures, rss_kib, summary
-from servers import ServerProcess, free_port, http
+from load import IdempotentWriter, KeepAliveLoad, failures, summary
+from servers import ServerProcess, free_port, http, rss_kib
 
 pytestmark = pytest.mark.slow
 
