@@ -29,10 +29,8 @@ SVELTEKIT = "3.2.0"
 ADAPTER_NODE = "6.0.1"
 # Build output and installs inside the peers' cache folders survive the source sync.
 KEEP = ("node_modules", "package.json", "build", ".svelte-kit", "dist")
-SESSION_SECRET = "bench-session-secret-" + "0" * 32  # required in production by older templates
 # The generated web app in production, its rate limit out of the way of the load generator.
-WEB_ENV = {"NODE_ENV": "production", "LOG_LEVEL": "warn", "RATE_LIMIT_MAX": "1000000",
-           "SESSION_SECRET": SESSION_SECRET}
+WEB_ENV = {"NODE_ENV": "production", "LOG_LEVEL": "warn", "RATE_LIMIT_MAX": "1000000"}
 # The generated API, its per-client rate limit (still applied, so still paid for) out of the load's way.
 API_ENV = {"RUST_LOG": "warn", "RATE_LIMIT_PER_SECOND": "1000000", "RATE_LIMIT_BURST": "1000000"}
 

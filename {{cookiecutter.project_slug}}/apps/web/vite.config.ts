@@ -22,6 +22,8 @@ export default defineConfig(({ isSsrBuild }) => ({
         outDir: 'dist/server',
         target: 'node20',
         emptyOutDir: true,
+        // Half the bytes to read and compile at every start, and half the image's payload.
+        minify: true,
         rollupOptions: { output: { entryFileNames: 'index.js', codeSplitting: false } },
       }
     : {

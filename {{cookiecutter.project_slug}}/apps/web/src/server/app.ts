@@ -7,7 +7,6 @@ import drain from './drain.js';
 import type { Config } from './config.js';
 import { registerErrorHandlers } from './errors.js';
 import { loggerOptions } from './logger.js';
-import compress from './plugins/compress.js';
 import helmet from './plugins/helmet.js';
 import rateLimit from './plugins/rate-limit.js';
 {%- if cookiecutter.use_redis == "yes" %}
@@ -18,7 +17,7 @@ import sentry from './plugins/sentry.js';
 {%- endif %}
 import staticAssets from './plugins/static.js';
 import { DEV_ASSETS, loadClientAssets } from './render/assets.js';
-import type { PageShell } from './render/page.js';
+import { createPageShell } from './render/page.js';
 import apiRoutes from './routes/api.js';
 import healthRoutes from './routes/health.js';
 import pageRoutes from './routes/pages.js';
@@ -59,8 +58,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   await app.register(clientAddress, { config });
   await app.register(drain, { windowMs: overrides.drainWindowMs ?? 0 });
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
   const backend =
@@ -83,10 +83,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(redis, { config });
 {%- endif %}
   await app.register(rateLimit, { config });
-  await app.register(compress);
   if (assets.dir) await app.register(staticAssets, { root: assets.dir });
-  const shell: PageShell = { assets, publicApiUrl: config.publicApiUrl };
-  registerErrorHandlers(app, { shell, backend });
+  const shell = createPageShell(assets, config.publicApiUrl);
+  registerErrorHandlers(app, shell);
 
   await app.register(healthRoutes, { backend });
 {%- if cookiecutter.use_redis == "yes" %}
