@@ -5,7 +5,6 @@ stops by itself. Figures (requests, errors, time to exit, RSS) are printed for t
 the properties are asserted, never a timing beyond the budgets the apps promise.
 """
 
-import os
 import select
 import signal
 import socket
@@ -30,7 +29,7 @@ def start_web(project, tmp_path, **env) -> ServerProcess:
     port = free_port()
     server = ServerProcess(
         ["node", "dist/server/index.js"], project.web,
-        {**os.environ, "NODE_ENV": "production", "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn",
+        {**project.env, "NODE_ENV": "production", "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn",
          "RATE_LIMIT_MAX": "1000000", **env},
         port, tmp_path / f"web-{port}.log")
     server.wait_until_up(timeout=30)
