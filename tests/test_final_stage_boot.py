@@ -7,8 +7,11 @@ what the final stage COPYs into an empty folder and start the final CMD there wi
 stage's ENV. A wrong COPY path, a runtime file missing from dist/, or a dependency the bundle
 still needs from node_modules makes the app fail to start or to answer.
 
-What this cannot prove: the base image itself (the host's Node 20 and glibc stand in for
-node:<major>-alpine and distroless), file ownership, and the USER switch.
+The build and the server run on the Node major of the image's base (node:<major>-alpine), taken
+from the npm registry's Linux build; each bake below targets another supported major.
+
+What this cannot prove: the base image itself (that glibc build of Node and the host's glibc stand
+in for node:<major>-alpine and distroless), file ownership, and the USER switch.
 """
 
 import os
@@ -22,7 +25,9 @@ from pathlib import Path
 import pytest
 
 import dockerfile_model as df
+from answers import default_answers
 from conftest import CACHE_DIR, FULL_MONOREPO, bake
+from node_runtime import node_env, running_node_major
 from servers import ServerProcess, free_port, http
 
 pytestmark = pytest.mark.slow
@@ -40,12 +45,12 @@ class OutsideDockerBuild:
     the suite's cache, and `npm install --global` goes to the stage root's usr/local.
     """
 
-    def __init__(self, dockerfile: Path, context: Path, work: Path, env: dict | None = None):
+    def __init__(self, dockerfile: Path, context: Path, work: Path, env: dict):
         self.stages = df.read_stages(dockerfile)
         self.context = context
         self.stage_root = work / "stage"
         self.final_root = work / "final"
-        self.env = dict(os.environ, **(env or {}))
+        self.env = dict(env)  # the base image's environment: its Node first on PATH
         prefix = self.stage_root / "usr" / "local"
         self.env["NPM_CONFIG_PREFIX"] = str(prefix)
         self.env["PATH"] = f"{prefix / 'bin'}{os.pathsep}{self.env['PATH']}"
@@ -135,17 +140,18 @@ def build_context(project: Path, context: Path, target: Path) -> Path:
     return target
 
 
-def install_like_the_user(project: Path, package_manager: str) -> None:
+def install_like_the_user(project: Path, package_manager: str, env: dict) -> None:
     """The developer's first install writes the lockfile the Dockerfile requires (only the lockfile here)."""
     command = (["pnpm", "install", "--lockfile-only"] if package_manager == "pnpm"
                else ["npm", "install", "--package-lock-only", "--no-audit", "--no-fund"])
-    result = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
+# Between them the three supported Node majors: 26 (the default), 22, and 24 (FULL_MONOREPO).
 WEB_BAKES = {
     "standalone-pnpm": {},
-    "monorepo-pnpm-web-only": {"layout": "monorepo", "package_manager": "pnpm"},
+    "monorepo-pnpm-web-only-node22": {"layout": "monorepo", "package_manager": "pnpm", "node_version": "22"},
     "monorepo-npm-full": FULL_MONOREPO,
 }
 
@@ -155,11 +161,14 @@ def test_web_final_stage_payload_boots_outside_docker(answers, tmp_path, record_
     project = bake(tmp_path / "baked", **answers)
     monorepo = answers.get("layout") == "monorepo"
     dockerfile = project / "apps" / "web" / "Dockerfile" if monorepo else project / "Dockerfile"
-    install_like_the_user(project, answers.get("package_manager", "pnpm"))
+    major = default_answers(**answers)["node_version"]
+    assert {s.image for s in df.read_stages(dockerfile)} >= {f"node:{major}-alpine"}
+    node = node_env(major)
+    install_like_the_user(project, answers.get("package_manager", "pnpm"), node)
 
     context = build_context(project, project, tmp_path / "context")
     assert not (context / "node_modules").exists()
-    build = OutsideDockerBuild(dockerfile, context, tmp_path / "docker")
+    build = OutsideDockerBuild(dockerfile, context, tmp_path / "docker", node)
     copies = [df.parse_copy(i) for i in build.stages[-1].all("COPY")]
     build.build(copies[0].from_stage)
     workdir, image_env, cmd = build.lay_out_final_stage()
@@ -170,13 +179,14 @@ def test_web_final_stage_payload_boots_outside_docker(answers, tmp_path, record_
     print(f"\nweb final-stage payload ({'monorepo' if monorepo else 'standalone'}): {payload} bytes")
 
     port = free_port()
-    env = {"PATH": os.environ["PATH"], **image_env, "PORT": str(port), "HOST": "127.0.0.1",
+    env = {"PATH": node["PATH"], **image_env, "PORT": str(port), "HOST": "127.0.0.1",
            "NODE_ENV": "production", "LOG_LEVEL": "warn"}
     if answers.get("use_redis") == "yes":
         env["REDIS_URL"] = request.getfixturevalue("redis_server").url
     server = ServerProcess(cmd, workdir, env, port, tmp_path / "server.log")
     try:
         server.wait_until_up(timeout=30)
+        assert running_node_major(server.process.pid) == major
         assert_fly_checks_pass(dockerfile.parent / "fly.toml", server.url)
         page = http(f"{server.url}/")
         assert page.status == 200 and "<html" in page.text.lower(), page.text[:500]

@@ -16,8 +16,8 @@ import pytest
 
 from fixtures.api import WRITE_TOKEN, start_api
 from fixtures.projects import start_web
-from load import IdempotentWriter, KeepAliveLoad, failures, rss_kib, summary
-from servers import ServerProcess, http
+from load import IdempotentWriter, KeepAliveLoad, failures, summary
+from servers import ServerProcess, http, rss_kib
 
 pytestmark = pytest.mark.slow
 
@@ -26,37 +26,32 @@ SOAK_SECONDS = 60
 WARM_UP_SECONDS = 10
 
 
-def sigterm_under_keep_alive_load(server: ServerProcess, paths: list[str]) -> tuple[list, int, float]:
-    """A bounded keep-alive load; SIGTERM in its middle. Returns (outcomes, exit code, seconds to exit)."""
+def assert_drains_without_an_error(server: ServerProcess, paths: list[str], label: str) -> None:
+    """A bounded keep-alive load with a SIGTERM in its middle: the process exits 0, and every request
+    sent while the listener was open got a 2xx (a refused new connection came after it closed)."""
     load = KeepAliveLoad(server.port, paths, seconds=DRAIN_LOAD_SECONDS, connections=8).start()
     time.sleep(DRAIN_LOAD_SECONDS / 2)
     signalled = time.monotonic()
     server.process.send_signal(signal.SIGTERM)
     code = server.process.wait(timeout=40)
     took = time.monotonic() - signalled
-    return load.join(), code, took
+    outcomes = load.join()
+    server.stop()
+    print(f"\n{label} drain: {summary(outcomes)}, exit {code} after {took:.2f} s")
+    assert code == 0, server.output()[-2000:]
+    assert failures(outcomes) == [], summary(outcomes)
+    assert sum(1 for o in outcomes if o.status == 200) > 100
+    assert any(o.refused for o in outcomes), "the listener never closed"
 
 
 def test_web_drains_open_connections_without_an_error_on_sigterm(built_standalone, tmp_path):
     server = start_web(built_standalone, tmp_path)
-    outcomes, code, took = sigterm_under_keep_alive_load(server, ["/", "/posts/1", "/api/posts"])
-    server.stop()
-    print(f"\nweb drain: {summary(outcomes)}, exit {code} after {took:.2f} s")
-    assert code == 0, server.output()[-2000:]
-    assert failures(outcomes) == [], summary(outcomes)
-    assert sum(1 for o in outcomes if o.status == 200) > 100
-    assert any(o.refused for o in outcomes), "the listener never closed"
+    assert_drains_without_an_error(server, ["/", "/posts/1", "/api/posts"], "web")
 
 
 def test_api_drains_open_connections_without_an_error_on_sigterm(api_binary, migrated_database, tmp_path):
     server = start_api(api_binary, migrated_database, tmp_path)
-    outcomes, code, took = sigterm_under_keep_alive_load(server, ["/api/posts", "/api/posts/1", "/ready"])
-    server.stop()
-    print(f"\napi drain: {summary(outcomes)}, exit {code} after {took:.2f} s")
-    assert code == 0, server.output()[-2000:]
-    assert failures(outcomes) == [], summary(outcomes)
-    assert sum(1 for o in outcomes if o.status == 200) > 100
-    assert any(o.refused for o in outcomes), "the listener never closed"
+    assert_drains_without_an_error(server, ["/api/posts", "/api/posts/1", "/ready"], "api")
 
 
 RETRYABLE = {503, "URLError", "ConnectionRefusedError", "ConnectionResetError", "RemoteDisconnected",

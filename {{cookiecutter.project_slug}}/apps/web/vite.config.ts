@@ -20,8 +20,11 @@ export default defineConfig(({ isSsrBuild }) => ({
   build: isSsrBuild
     ? {
         outDir: 'dist/server',
-        target: 'node20',
+        // The oldest Node line the template offers: the bundle runs on every supported line.
+        target: 'node22',
         emptyOutDir: true,
+        // Half the bytes to read and compile at every start, and half the image's payload.
+        minify: true,
         rollupOptions: { output: { entryFileNames: 'index.js', codeSplitting: false } },
       }
     : {

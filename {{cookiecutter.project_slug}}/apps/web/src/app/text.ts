@@ -4,6 +4,8 @@ import type { AppState } from './state.js';
 type Params = Record<string, string | number>;
 
 function interpolate(template: string, params: Params): string {
+  // Most texts have no placeholder: skip the regular expression for them (every render calls this).
+  if (!template.includes('{')) return template;
   return template.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
 }
 {%- if cookiecutter.use_i18n == "yes" %}

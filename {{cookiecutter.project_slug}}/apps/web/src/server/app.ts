@@ -8,7 +8,6 @@ import type { Config } from './config.js';
 import { registerErrorHandlers } from './errors.js';
 import { loggerOptions } from './logger.js';
 import metrics, { createMetrics } from './metrics.js';
-import compress from './plugins/compress.js';
 import helmet from './plugins/helmet.js';
 import rateLimit from './plugins/rate-limit.js';
 {%- if cookiecutter.use_redis == "yes" %}
@@ -19,7 +18,7 @@ import sentry from './plugins/sentry.js';
 {%- endif %}
 import staticAssets from './plugins/static.js';
 import { DEV_ASSETS, loadClientAssets } from './render/assets.js';
-import type { PageShell } from './render/page.js';
+import { createPageShell } from './render/page.js';
 import apiRoutes from './routes/api.js';
 import healthRoutes from './routes/health.js';
 import pageRoutes from './routes/pages.js';
@@ -62,8 +61,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(clientAddress, { config });
   await app.register(drain, { windowMs: overrides.drainWindowMs ?? 0 });
   await app.register(metrics, { metrics: recorded });
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
   const backend =
@@ -87,10 +87,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(redis, { config });
 {%- endif %}
   await app.register(rateLimit, { config, metrics: recorded });
-  await app.register(compress);
   if (assets.dir) await app.register(staticAssets, { root: assets.dir });
-  const shell: PageShell = { assets, publicApiUrl: config.publicApiUrl };
-  registerErrorHandlers(app, { shell, backend });
+  const shell = createPageShell(assets, config.publicApiUrl);
+  registerErrorHandlers(app, shell);
 
   await app.register(healthRoutes, { backend });
 {%- if cookiecutter.use_redis == "yes" %}

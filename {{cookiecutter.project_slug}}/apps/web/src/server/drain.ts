@@ -29,8 +29,9 @@ async function drain(app: FastifyInstance, { windowMs }: DrainOptions) {
     open.add(socket);
     socket.once('close', () => open.delete(socket));
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) reply.header('connection', 'close');
+    done(null, payload);
   });
   app.decorate('drain', async () => {
     draining = true;

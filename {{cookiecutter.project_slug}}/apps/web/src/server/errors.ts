@@ -1,18 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { BackendClient } from './backend.js';
-import { pageStore, sendPage, type PageShell } from './render/page.js';
+import { pageState, sendPage, type PageShell } from './render/page.js';
 
 function wantsHtml(request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/html');
 }
 
-interface Options {
-  shell: PageShell;
-  backend: BackendClient;
-}
-
 /** One error handler and one not-found handler for the whole app. */
-export function registerErrorHandlers(app: FastifyInstance, { shell, backend }: Options): void {
+export function registerErrorHandlers(app: FastifyInstance, shell: PageShell): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) {
@@ -27,6 +21,6 @@ export function registerErrorHandlers(app: FastifyInstance, { shell, backend }: 
   // Rate limited like the routes, so probing for URLs costs the same as using them.
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request: FastifyRequest, reply: FastifyReply) => {
     if (!wantsHtml(request)) return reply.code(404).send({ error: 'Not Found' });
-    return sendPage(reply.code(404), pageStore(request, { name: 'notFound' }, backend), shell);
+    return sendPage(reply.code(404), pageState(request, { name: 'notFound' }), shell);
   });
 }

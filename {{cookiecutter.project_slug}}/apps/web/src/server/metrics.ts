@@ -115,12 +115,14 @@ declare module 'fastify' {
 async function httpMetrics(app: FastifyInstance, { metrics }: { metrics: Metrics }) {
   const { requests, duration, inFlight } = metrics.http;
   app.decorate('metrics', metrics);
-  app.addHook('onRequest', async (_request, reply) => {
+  // Callback hooks, like the app's others: no promise per request on the hot path.
+  app.addHook('onRequest', (_request, reply, done) => {
     inFlight.inc();
     // 'close' comes once per response, also when the client goes away before it is sent.
     reply.raw.once('close', () => inFlight.dec());
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const labels = {
       method: METHODS.has(request.method) ? request.method : 'other',
       route: routeLabel(request),
@@ -128,6 +130,7 @@ async function httpMetrics(app: FastifyInstance, { metrics }: { metrics: Metrics
     };
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
+    done();
   });
 }
 

@@ -14,7 +14,8 @@ async function staticAssets(app: FastifyInstance, { root }: { root: string }) {
     root: join(root, 'assets'),
     prefix: '/assets/',
     preCompressed: true,
-    wildcard: false,
+    // One route for the folder, files looked up per request: no listing of the folder at start.
+    wildcard: true,
     index: false,
     // Every file here has a content hash in its name: a changed file is a new URL.
     maxAge: ONE_YEAR_MS,

@@ -28,14 +28,14 @@ describe('renderDocument', () => {
 
   it('keeps hostile state inside the one state element and parses back exactly', () => {
     const state = { posts: HOSTILE.map((title, id) => ({ id, title, body: title })) };
-    const html = renderDocument({ ...parts, title: 't', state });
+    const html = renderDocument({ ...parts, title: 't', stateJson: serializeState(state) });
     expect(html.match(/<script/g)).toHaveLength(2);
     expect(html).not.toContain('<!--');
     expect(JSON.parse(stateScript(html))).toEqual(state);
   });
 
   it('escapes the title and the lang attribute', () => {
-    const html = renderDocument({ ...parts, lang: '"><x', title: '</title><script>', state: {} });
+    const html = renderDocument({ ...parts, lang: '"><x', title: '</title><script>', stateJson: '{}' });
     expect(html).toContain('<title>&lt;/title&gt;&lt;script&gt;</title>');
     expect(html).toContain('<html lang="&quot;&gt;&lt;x">');
   });

@@ -26,7 +26,8 @@ export interface DocumentParts {
   /** Component HTML from svelte/server, already escaped by Svelte. */
   head: string;
   body: string;
-  state: unknown;
+  /** The page state, already through `serializeState`. */
+  stateJson: string;
   scripts: string[];
   styles: string[];
   apiUrl?: string | null;
@@ -48,7 +49,7 @@ ${parts.head}
 </head>
 <body>
 <div id="app">${parts.body}</div>
-<script id="${STATE_ELEMENT_ID}" type="application/json">${serializeState(parts.state)}</script>
+<script id="${STATE_ELEMENT_ID}" type="application/json">${parts.stateJson}</script>
 </body>
 </html>
 `;
