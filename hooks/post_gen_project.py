@@ -25,7 +25,7 @@ REMOVE_WHEN = {
     ("use_redis", "no"): ["apps/web/src/server/plugins/redis"],
     ("use_i18n", "no"): ["apps/web/src/app/i18n"],
     ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts"],
-    ("ci", "none"): [".github/workflows", ".github/scripts"],
+    ("ci", "none"): [".github"],  # workflows, their scripts and Dependabot
 }
 
 # Standalone: the web app replaces the workspace root; the shared package becomes a folder of it.

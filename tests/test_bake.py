@@ -72,6 +72,7 @@ def expected_presence(answers):
         "apps/api/Cargo.toml": rust,
         "apps/api/migrations": rust,
         ".github/workflows": gha,
+        ".github/dependabot.yml": gha,
         "apps": monorepo,
         "packages": monorepo,
     }
@@ -195,7 +196,7 @@ KEPT_ONLY_WHEN = [
     (lambda a: a["use_redis"] == "yes", ["apps/web/src/server/plugins/redis/"]),
     (lambda a: a["use_sentry"] == "yes", ["apps/web/src/server/plugins/sentry.ts"]),
     (lambda a: a["use_i18n"] == "yes", ["apps/web/src/app/i18n/"]),
-    (lambda a: a["ci"] == "github-actions", [".github/workflows/"]),
+    (lambda a: a["ci"] == "github-actions", [".github/"]),
     (lambda a: a["ci"] == "github-actions" and a["layout"] == "monorepo", [".github/scripts/"]),
 ]
 

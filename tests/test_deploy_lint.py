@@ -75,13 +75,13 @@ def lint(root: Path, answers: dict) -> dict:
     results = {"hadolint": run(["hadolint", "--failure-threshold", "info", *baked.dockerfiles()], root)}
     results["compose-schema"] = run(["check-jsonschema", "--builtin-schema", "vendor.compose-spec",
                                      "docker-compose.yml"], root)
-    results["dependabot-schema"] = run(["check-jsonschema", "--builtin-schema", "vendor.dependabot",
-                                        ".github/dependabot.yml"], root)
     # docker compose reads .env when it exists; use the documented starting point.
     shutil.copy(root / ".env.example", root / ".env")
     results["compose-config"] = run(["docker-compose", "-f", "docker-compose.yml", "config", "-q"], root)
     (root / ".env").unlink()
     if baked.workflows():
+        results["dependabot-schema"] = run(["check-jsonschema", "--builtin-schema", "vendor.dependabot",
+                                            ".github/dependabot.yml"], root)
         results["workflow-schema"] = run(["check-jsonschema", "--builtin-schema", "vendor.github-workflows",
                                           *baked.workflows()], root)
         actionlint = find_actionlint()
@@ -133,7 +133,10 @@ def test_workflows_match_github_workflow_schema(baked):
     assert_clean(baked.lint["workflow-schema"])
 
 
-def test_dependabot_config_matches_schema(baked):
+def test_dependabot_config_matches_schema_and_comes_with_ci(baked):
+    if baked.answers["ci"] == "none":
+        assert not (baked.root / ".github").exists()
+        return
     assert_clean(baked.lint["dependabot-schema"])
 
 
