@@ -312,20 +312,6 @@ def test_compose_waits_only_on_services_that_have_a_health_check(baked):
                 assert source in compose.get("volumes", {}), f"{name}: volume {source} is not declared"
 
 
-def test_every_variable_the_apps_read_is_documented_in_the_readme(baked):
-    readme = (baked.root / "README.md").read_text(encoding="utf-8")
-    config = (baked.web / "src" / "server" / "config.ts").read_text(encoding="utf-8")
-    names = set(re.findall(r"env, '([A-Z][A-Z0-9_]+)'", config)) | set(re.findall(r"env\.([A-Z][A-Z0-9_]+)", config))
-    if baked.api:
-        names |= set(re.findall(r'var\("([A-Z][A-Z0-9_]+)"\)', (baked.api / "src" / "config.rs").read_text(encoding="utf-8")))
-    names -= {"FLY_APP_NAME"}  # set by Fly itself
-    if baked.answers["database"] != "postgres":  # read only by the optional `postgres` feature
-        names = {name for name in names if not name.startswith("DATABASE_")}
-    assert names
-    missing = sorted(name for name in names if f"`{name}`" not in readme)
-    assert not missing, f"README.md does not document {missing}"
-
-
 # --- secrets -------------------------------------------------------------------------------
 
 SECRET_PATTERNS = [
