@@ -7,7 +7,7 @@ export interface Config {
   /** PORT, HOST: where to listen (Fly routes to 0.0.0.0:3000 by default). */
   port: number;
   host: string;
-  /** NODE_ENV: `production` in the image; {% if cookiecutter.use_redis == "yes" %}REDIS_URL is then required{% else %}names the environment in error reports{% endif %}. */
+  /** NODE_ENV: `production` in the image{% if cookiecutter.use_redis == "yes" %}; REDIS_URL is then required{% endif %}{% if cookiecutter.use_sentry == "yes" %}; names the environment in error reports{% endif %}. */
   production: boolean;
   /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). */
   logLevel: string;
