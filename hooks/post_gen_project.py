@@ -25,7 +25,7 @@ REMOVE_WHEN = {
     ("use_redis", "no"): ["apps/web/src/server/plugins/redis"],
     ("use_i18n", "no"): ["apps/web/src/app/i18n"],
     ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts"],
-    ("ci", "none"): [".github/workflows", ".github/scripts"],
+    ("ci", "none"): [".github"],  # workflows, their scripts and Dependabot
 }
 
 # Standalone: the web app replaces the workspace root; the shared package becomes a folder of it.
@@ -80,10 +80,11 @@ def next_steps(answers: dict) -> str:
     pm = answers["package_manager"]
     run = "npm run" if pm == "npm" else "pnpm"
     rust = answers["backend"] == "rust"
+    installs = "Docker and CI install" if answers["ci"] == "github-actions" else "Docker installs"
     lines = [
         f"cd {answers['project_slug']}",
         "git init",
-        f"{pm} install                # writes the lockfile: commit it, Docker and CI install from it",
+        f"{pm} install                # writes the lockfile: commit it, {installs} from it",
         "cp .env.example .env",
         "set -a; . ./.env; set +a     # the dev servers read their settings from the environment",
     ]
@@ -94,7 +95,8 @@ def next_steps(answers: dict) -> str:
     if rust:
         if answers["database"] == "postgres":
             lines.append("cargo run --manifest-path apps/api/Cargo.toml -- migrate")
-        lines.append("cargo run --manifest-path apps/api/Cargo.toml   # in a second terminal: the API on :8080")
+        lines.append("set -a; . ./.env; set +a; cargo run --manifest-path apps/api/Cargo.toml   # in a second terminal"
+                     " (here): the API on :8080")
     lines += [f"{run} dev", f"{run} test"]
     apps = [answers["fly_app_name"]] + ([answers["fly_api_app_name"]] if rust else [])
     lines.append(f"fly apps create {' && fly apps create '.join(apps)}   # then docs/DEPLOYMENT-GUIDE.md: secrets, deploy")

@@ -14,7 +14,7 @@ import pytest
 
 import local_extensions
 import matrix
-from answers import CHOICES, default_answers
+from answers import CHOICES, OPTIONS, default_answers
 from conftest import TEMPLATE_DIR, bake
 from generated import empty_dirs, parse_errors, relative_files, template_leftovers
 from hook_modules import post_gen, pre_gen
@@ -39,11 +39,15 @@ def test_matrix_covers_every_pair_of_values_that_can_occur_together():
     assert possible - covered == set()
 
 
-def test_readme_options_table_lists_every_choice_with_its_values_default_first():
+def test_readme_options_table_lists_every_option_and_each_choice_with_its_values_default_first():
     readme = (TEMPLATE_DIR / "README.md").read_text(encoding="utf-8")
-    rows = dict(re.findall(r"^\| `([a-z0-9_]+)` \| ([^|]+?) \|", readme, re.MULTILINE))
+    section = re.search(r"^## Options\n(.*?)^## ", readme, re.MULTILINE | re.DOTALL)[1]
+    rows = dict(re.findall(r"^\| `([a-z0-9_]+)` \| ([^|]+?) \|", section, re.MULTILINE))
     for option, values in CHOICES.items():
         assert rows.get(option) == ", ".join(f"`{value}`" for value in values), option
+    named = {name for cell in re.findall(r"^\| ([^|]+) \|", section, re.MULTILINE)
+             for name in re.findall(r"`([a-z0-9_]+)`", cell)}
+    assert named == {name for name in OPTIONS if not name.startswith("_")}
 
 
 def test_matrix_holds_only_combinations_the_hook_accepts():
@@ -72,6 +76,7 @@ def expected_presence(answers):
         "apps/api/Cargo.toml": rust,
         "apps/api/migrations": rust,
         ".github/workflows": gha,
+        ".github/dependabot.yml": gha,
         "apps": monorepo,
         "packages": monorepo,
     }
@@ -195,7 +200,7 @@ KEPT_ONLY_WHEN = [
     (lambda a: a["use_redis"] == "yes", ["apps/web/src/server/plugins/redis/"]),
     (lambda a: a["use_sentry"] == "yes", ["apps/web/src/server/plugins/sentry.ts"]),
     (lambda a: a["use_i18n"] == "yes", ["apps/web/src/app/i18n/"]),
-    (lambda a: a["ci"] == "github-actions", [".github/workflows/"]),
+    (lambda a: a["ci"] == "github-actions", [".github/"]),
     (lambda a: a["ci"] == "github-actions" and a["layout"] == "monorepo", [".github/scripts/"]),
 ]
 

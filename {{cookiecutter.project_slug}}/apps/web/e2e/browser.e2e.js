@@ -85,8 +85,8 @@ async function main() {
   const server = spawn(process.execPath, ['dist/server/index.js'], {
     env: {
       ...process.env,
-      // The built server as in production, minus the production-only start checks
-      // (REDIS_URL when the app uses Redis); set NODE_ENV=production to include them.
+      // The built server as in production, minus the production-only start checks; set
+      // NODE_ENV=production to include them.
       NODE_ENV: process.env.NODE_ENV ?? 'test',
       HOST: '127.0.0.1',
       PORT: String(port),

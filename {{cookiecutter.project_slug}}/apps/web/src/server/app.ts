@@ -23,7 +23,10 @@ import apiRoutes from './routes/api.js';
 import healthRoutes from './routes/health.js';
 import pageRoutes from './routes/pages.js';
 
-/** Fly's proxy keeps idle connections for 60 s: stay open longer so it never reuses a closed one. */
+/**
+ * Fly's proxy reuses its connections to a Machine (it closed idle ones after 60 s until 2023 and
+ * documents no timeout now): stay open long, so it rarely sends a request down a closing one.
+ */
 const KEEP_ALIVE_TIMEOUT_MS = 75_000;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 

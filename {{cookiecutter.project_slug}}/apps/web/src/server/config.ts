@@ -9,7 +9,7 @@ export interface Config {
   host: string;
   /** METRICS_PORT: Prometheus `/metrics` on HOST, a listener of its own (never PORT). */
   metricsPort: number;
-  /** NODE_ENV: `production` in the image; {% if cookiecutter.use_redis == "yes" %}REDIS_URL is then required{% else %}names the environment in error reports{% endif %}. */
+  /** NODE_ENV: `production` in the image{% if cookiecutter.use_redis == "yes" %}; REDIS_URL is then required{% endif %}{% if cookiecutter.use_sentry == "yes" %}; names the environment in error reports{% endif %}. */
   production: boolean;
   /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). */
   logLevel: string;

@@ -1,0 +1,731 @@
+"""Fast tier: the generated docs are true for the project they are in.
+
+Users follow the README and docs/ line by line. Each property below is checked on a pairwise
+cover of the bake matrix in which layout, backend and database count as one answer (together
+they decide which apps exist, so each such shape meets every value of every other answer):
+
+- every relative link (and its anchor) and every path a doc names exists, relative to where the
+  doc says; paths that a documented command creates are one short list (CREATED);
+- every npm, pnpm and cargo command names a script, workspace package, Cargo feature or API
+  subcommand that exists where the doc runs it;
+- the environment variables the apps read (found in their config modules) are the ones
+  `.env.example` and the README's configuration table document;
+- every fly command and flag, in the docs, the workflows and their scripts, exists in the pinned
+  flyctl and is not hidden (tests/data/flyctl-commands.json, made by scripts/flyctl-tree/), and a
+  command that acts on an app names it wherever no fly.toml is at hand;
+- nothing mentions what the answers switched off (tests/data/absent-words.toml);
+- every measured figure says how it was measured: `bench/run.py` and a date next to it.
+"""
+
+import fcntl
+import json
+import os
+import re
+import shlex
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pytest
+import yaml
+
+from answers import CHOICES, default_answers
+from conftest import TEMPLATE_DIR, bake
+from generated import project_files
+from hook_modules import post_gen
+from matrix import MATRIX, combination_id, pairwise_cover
+
+DATA = Path(__file__).parent / "data"
+FLYCTL = json.loads((DATA / "flyctl-commands.json").read_text(encoding="utf-8"))
+ABSENT_WORDS = tomllib.loads((DATA / "absent-words.toml").read_text(encoding="utf-8"))
+
+# node_version and license change a version number and a licence name, never what exists.
+SHAPE = ("layout", "backend", "database")
+DOC_OPTIONS = [option for option in CHOICES if option not in (*SHAPE, "node_version", "license")] + ["shape"]
+BAKES = [{k: v for k, v in combination.items() if k != "shape"} for combination in pairwise_cover(
+    [c | {"shape": "/".join(c[option] for option in SHAPE)} for c in MATRIX], DOC_OPTIONS)]
+
+# Paths a doc may name before they exist: a documented command creates them.
+CREATED = {".env", "pnpm-lock.yaml", "package-lock.json", "dist", "node_modules", "target", ".cruft.json"}
+ENV_NAME = r"[A-Z][A-Z0-9_]*"
+
+
+def set_by_fly(name: str) -> bool:
+    """Fly sets these on every Machine (FLY_APP_NAME, FLY_REGION...; PRIMARY_REGION from fly.toml):
+    the README documents them, `.env.example` does not fake them."""
+    return name.startswith("FLY_") or name == "PRIMARY_REGION"
+
+
+# --- the bakes ------------------------------------------------------------------------------
+
+@dataclass
+class Project:
+    answers: dict
+    root: Path
+
+    @property
+    def web(self) -> Path:
+        return self.root / "apps" / "web" if self.answers["layout"] == "monorepo" else self.root
+
+    @property
+    def api(self) -> Path | None:
+        return self.root / "apps" / "api" if (self.root / "apps" / "api").is_dir() else None
+
+    def markdown_docs(self) -> list["Doc"]:
+        paths = [self.root / "README.md", *sorted((self.root / "docs").glob("*.md"))]
+        if (self.root / "apps").is_dir():
+            paths += sorted(p for p in (self.root / "apps").rglob("README.md") if "node_modules" not in p.parts)
+        # README.md and docs/ speak from the repository root; an app's README from its own folder.
+        return [Doc(path, self.root, self.root if path.parent in (self.root, self.root / "docs") else path.parent)
+                for path in paths]
+
+
+@pytest.fixture(scope="session", params=BAKES, ids=[combination_id(c) for c in BAKES])
+def project(request, tmp_path_factory) -> Project:
+    """One bake per combination for the whole run: xdist workers each have a session of their
+    own, so the first to get here bakes under a lock and the other reads the same files."""
+    answers = request.param
+    shared = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        shared = shared.parent
+    folder = shared / "docs-bakes" / combination_id(answers)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".baked").exists():
+            bake(folder / "out", **answers)
+            (folder / ".baked").touch()
+    (root,) = (folder / "out").iterdir()
+    return Project(default_answers(**answers), root)
+
+
+# --- reading Markdown ------------------------------------------------------------------------
+
+FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S)
+SPAN = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+SHELL_LANGS = {"sh", "bash", "shell", "console"}
+COMMAND_START = re.compile(r"^\(?(?:cd |fly |flyctl |npm |pnpm |cargo |[A-Z_]+=\S* )")
+
+
+class Doc:
+    """A Markdown file: its fenced blocks, its prose (blocks blanked out), spans and links."""
+
+    def __init__(self, path: Path, root: Path, base: Path):
+        self.path, self.root, self.base = path, root, base
+        self.text = path.read_text(encoding="utf-8")
+        self.name = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+
+    @cached_property
+    def blocks(self) -> list[tuple[str, str]]:
+        found = []
+        for match in FENCE.finditer(self.text):
+            indent = len(match["indent"])
+            body = "\n".join(line[indent:] for line in match["body"].splitlines())
+            found.append((match["lang"], body))
+        return found
+
+    @cached_property
+    def prose(self) -> str:
+        return FENCE.sub(lambda m: "\n" * m[0].count("\n"), self.text)
+
+    @cached_property
+    def spans(self) -> list[str]:
+        return SPAN.findall(self.prose)
+
+    def shell_snippets(self):
+        """Every shell command line the doc gives: fenced shell blocks and inline command spans."""
+        for lang, body in self.blocks:
+            if lang in SHELL_LANGS:
+                yield body
+        for span in self.spans:
+            if COMMAND_START.match(span):
+                yield span
+
+    def named_paths(self):
+        """(path, base) of every path the doc names: backticked ones, and the first word of the
+        lines of an unlabelled block (a file tree)."""
+        for span in self.spans:
+            if looks_like_path(span):
+                yield span, self.base
+        for lang, body in self.blocks:
+            if lang == "":
+                for line in body.splitlines():
+                    word = line.split(maxsplit=1)[0] if line.strip() else ""
+                    if looks_like_path(word):
+                        yield word, self.base
+
+
+FILE_SUFFIX = re.compile(r"\.(md|json|ya?ml|toml|ts|js|rs|sql|lock|svelte|example|sh|py|txt)$")
+NOT_IN_A_PATH = set(" <>{}$*…=:@'\"|,;()[]!?")
+
+
+PLACEHOLDER = re.compile(r"NNNN|XXXX")
+IMAGE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+/")  # registry host first: gcr.io/distroless/...
+
+
+def looks_like_path(text: str) -> bool:
+    if (not text or NOT_IN_A_PATH & set(text) or text.startswith(("/", "-", "~", "http", "#"))
+            or PLACEHOLDER.search(text) or IMAGE.match(text)):
+        return False
+    return "/" in text or bool(FILE_SUFFIX.search(text)) or text in ("Dockerfile", "LICENSE", ".env", ".nvmrc",
+                                                                      ".dockerignore", ".gitignore")
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor for a heading."""
+    text = re.sub(r"[`*_]", "", heading.strip().lower())
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def anchors(path: Path) -> set[str]:
+    text = FENCE.sub("", path.read_text(encoding="utf-8"))
+    return {slug(m[1]) for m in re.finditer(r"^#{1,6} (.+)$", text, re.M)}
+
+
+def created(path: str) -> bool:
+    return any(part in CREATED for part in Path(path).parts)
+
+
+# --- reading shell ---------------------------------------------------------------------------
+
+def shell_commands(script: str, cwd: Path):
+    """(directory, argv) of each simple command of a shell snippet, following `cd` and `( )`.
+    Leading `NAME=value` assignments are dropped; `$( )` opens a command of its own."""
+    script = re.sub(r"\\\n", " ", script)
+    stack = []
+    for line in script.splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars="();|&")
+        lexer.whitespace_split = True
+        try:
+            tokens = list(lexer)
+        except ValueError as error:
+            raise AssertionError(f"cannot read this shell line ({error}): {line}") from None
+        argv = []
+        for token in [*tokens, ";"]:
+            if token and set(token) <= set("();|&"):
+                while argv and re.match(rf"{ENV_NAME}=", argv[0]):
+                    argv = argv[1:]
+                if argv[:1] == ["cd"] and len(argv) > 1:
+                    cwd = cwd / argv[1]
+                elif argv:
+                    yield cwd, argv
+                argv = []
+                for char in token:
+                    if char == "(":
+                        stack.append(cwd)
+                    elif char == ")" and stack:
+                        cwd = stack.pop()
+            else:
+                argv.append(token)
+
+
+def workflow_commands(project: Project):
+    """(directory, argv, where) of every command of the workflows' run steps."""
+    for path in sorted((project.root / ".github" / "workflows").glob("*.yml")):
+        workflow = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+        for job_name, job in workflow.get("jobs", {}).items():
+            job_dir = job.get("defaults", {}).get("run", {}).get("working-directory", ".")
+            for step in job.get("steps", []):
+                if "run" in step:
+                    cwd = project.root / step.get("working-directory", job_dir)
+                    for directory, argv in shell_commands(step["run"], cwd):
+                        yield directory, argv, f"{path.name} job {job_name}"
+
+
+def script_commands(project: Project):
+    """The workflows' helper scripts run from the checkout root."""
+    for path in sorted((project.root / ".github" / "scripts").glob("*.sh")):
+        body = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                         if not line.lstrip().startswith("#"))
+        for directory, argv in shell_commands(body, project.root):
+            yield directory, argv, path.relative_to(project.root).as_posix()
+
+
+def next_steps_commands(project: Project):
+    """What the post-generation hook tells the user to run, from the folder holding the project."""
+    steps = "\n".join(line.strip() for line in post_gen.next_steps(project.answers).splitlines())
+    for directory, argv in shell_commands(steps, project.root.parent):
+        yield directory, argv, "the post-generation hook's next steps"
+
+
+def doc_commands(project: Project):
+    for doc in project.markdown_docs():
+        for snippet in doc.shell_snippets():
+            for directory, argv in shell_commands(snippet, doc.base):
+                yield directory, argv, doc.name
+
+
+def every_command(project: Project):
+    yield from doc_commands(project)
+    yield from next_steps_commands(project)
+    if (project.root / ".github" / "workflows").is_dir():
+        yield from workflow_commands(project)
+        yield from script_commands(project)
+
+
+# --- npm, pnpm, cargo ------------------------------------------------------------------------
+
+PNPM_BUILTINS = {"add", "audit", "config", "create", "dlx", "exec", "i", "install", "init", "link", "list", "ls",
+                 "outdated", "prune", "rebuild", "remove", "rm", "store", "up", "update", "why"}
+NPM_BUILTINS = {"audit", "ci", "config", "exec", "i", "init", "install", "link", "list", "ls", "outdated",
+                "prune", "rebuild", "uninstall", "update"}
+SCRIPT_COMMANDS = {"start", "test", "t", "stop", "restart"}
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def nearest(cwd: Path, name: str, root: Path) -> Path | None:
+    for folder in (cwd, *cwd.parents):
+        if (folder / name).is_file():
+            return folder / name
+        if folder == root:
+            return None
+    return None
+
+
+def workspace_packages(root: Path) -> dict[str, Path]:
+    """name -> folder of each workspace package (pnpm-workspace.yaml or package.json workspaces)."""
+    if (root / "pnpm-workspace.yaml").is_file():
+        patterns = yaml.safe_load((root / "pnpm-workspace.yaml").read_text())["packages"]
+    else:
+        patterns = read_json(root / "package.json").get("workspaces", [])
+    folders = {folder for pattern in patterns for folder in root.glob(pattern) if (folder / "package.json").is_file()}
+    return {read_json(folder / "package.json")["name"]: folder for folder in folders}
+
+
+def scripts_of(folder: Path) -> dict:
+    return read_json(folder / "package.json").get("scripts", {})
+
+
+def package_manager_problems(project: Project, cwd: Path, argv: list[str]) -> list[str]:
+    tool, args = argv[0], argv[1:]
+    selected, every_package, words = None, False, []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in ("--filter", "-F", "--workspace", "-w"):
+            selected, i = args[i + 1], i + 2
+            continue
+        if arg.startswith(("--filter=", "--workspace=")):
+            selected = arg.split("=", 1)[1]
+        elif arg in ("-r", "--recursive", "--workspaces", "-ws"):
+            every_package = True
+        elif arg in ("-g", "--global"):
+            return []  # a tool installed for the whole machine
+        elif not arg.startswith("-"):
+            words.append(arg)
+        i += 1
+    manifest = nearest(cwd, "package.json", project.root)
+    if manifest is None:
+        return [f"no package.json in {cwd} or above"]
+    command = words[0] if words else "install"
+    builtins = PNPM_BUILTINS if tool == "pnpm" else NPM_BUILTINS
+    if command in builtins:
+        return []
+    if command in ("run", "run-script"):
+        if len(words) < 2:
+            return []
+        script = words[1]
+    elif command in SCRIPT_COMMANDS or tool == "pnpm":
+        script = command  # pnpm runs a script by its bare name
+    else:
+        return [f"`{tool} {command}` is neither a {tool} command this test knows nor a script"]
+    if selected is not None:
+        packages = workspace_packages(manifest.parent)
+        folder = packages.get(selected) or next((f for f in packages.values()
+                                                 if f == (manifest.parent / selected).resolve()), None)
+        if folder is None:
+            return [f"no workspace package {selected!r} (there are {sorted(packages)})"]
+        folders = [folder]
+    elif every_package:
+        folders = list(workspace_packages(manifest.parent).values())
+        return [] if any(script in scripts_of(f) for f in folders) else [f"no workspace package has a {script!r} script"]
+    else:
+        folders = [manifest.parent]
+    return [f"{f.relative_to(project.root.parent)}/package.json has no {script!r} script"
+            for f in folders if script not in scripts_of(f)]
+
+
+def cfg_gates(source: str) -> list[tuple[int, int, str, bool]]:
+    """(start, end, feature, negated) of each item under `#[cfg(feature = ...)]` in Rust source:
+    from the attribute to the end of the item (its closing brace, or `;`/`,` for a field)."""
+    gates = []
+    for match in re.finditer(r'#\[cfg\((not\()?feature = "([\w-]+)"\)?\)\]', source):
+        depth, i, quoted = 0, match.end(), False
+        while i < len(source):
+            char = source[i]
+            if quoted:
+                if char == "\\":
+                    i += 1
+                elif char == '"':
+                    quoted = False
+            elif char == '"':
+                quoted = True
+            elif char in "{([":
+                depth += 1
+            elif char in "})]":
+                depth -= 1
+                if depth == 0 and char == "}" or depth < 0:
+                    break
+            elif char in ";," and depth == 0:
+                break
+            i += 1
+        gates.append((match.start(), i + 1, match[2], bool(match[1])))
+    return gates
+
+
+def compiled_in(source: str, position: int, features: set[str]) -> bool:
+    return all((feature in features) != negated for start, end, feature, negated in cfg_gates(source)
+               if start <= position < end)
+
+
+def cargo_features(manifest: Path) -> tuple[set[str], set[str]]:
+    """(every feature, the default ones) of a Cargo.toml."""
+    features = tomllib.loads(manifest.read_text(encoding="utf-8")).get("features", {})
+    return set(features) - {"default"}, set(features.get("default", []))
+
+
+def api_subcommands(manifest: Path, features: set[str]) -> set[str]:
+    """The words `api <word>` accepts when built with `features`, read from its main.rs."""
+    cargo = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    main = manifest.parent / cargo.get("bin", [{}])[0].get("path", "src/main.rs")
+    source = main.read_text(encoding="utf-8")
+    parse = source[source.index("fn parse_command"):]
+    offset = source.index("fn parse_command")
+    return {m[1] for m in re.finditer(r'Some\("([\w-]+)"\)', parse) if compiled_in(source, offset + m.start(), features)}
+
+
+def cargo_problems(project: Project, cwd: Path, argv: list[str]) -> list[str]:
+    args = [a for a in argv[1:] if not a.startswith("+")]
+    if not args or args[0] in ("install", "chef") or args[0].startswith("-"):
+        return []
+    own, passed = (args[1:args.index("--")], args[args.index("--") + 1:]) if "--" in args else (args[1:], [])
+    manifest, wanted, defaults_on = None, set(), True
+    for i, arg in enumerate(own):
+        value = own[i + 1] if i + 1 < len(own) else ""
+        if arg == "--manifest-path":
+            manifest = cwd / value
+        elif arg in ("--features", "-F"):
+            wanted |= set(re.split(r"[ ,]+", value))
+        elif arg.startswith("--features="):
+            wanted |= set(re.split(r"[ ,]+", arg.split("=", 1)[1]))
+        elif arg == "--no-default-features":
+            defaults_on = False
+    manifest = manifest or nearest(cwd, "Cargo.toml", project.root)
+    if manifest is None or not manifest.is_file():
+        return [f"no Cargo.toml for `cargo {args[0]}` run in {cwd.relative_to(project.root.parent)}"]
+    every, defaults = cargo_features(manifest)
+    problems = [f"no Cargo feature {name!r} in {manifest.relative_to(project.root)}" for name in wanted - every]
+    enabled = every if "--all-features" in own else wanted | (defaults if defaults_on else set())
+    if args[0] == "run" and passed:
+        available = api_subcommands(manifest, enabled)
+        if passed[0] not in available:
+            problems.append(f"`{passed[0]}` is not a subcommand of the API built with features {sorted(enabled)}"
+                            f" (it has {sorted(available)})")
+    return problems
+
+
+def test_every_npm_pnpm_and_cargo_command_names_what_exists_where_it_runs(project):
+    sources = list(every_command(project))
+    # The root package.json's scripts delegate to the workspace: those commands count too.
+    for manifest in [project.root / "package.json", *(project.root / "apps").glob("*/package.json")]:
+        if manifest.is_file():
+            for name, script in scripts_of(manifest.parent).items():
+                for directory, argv in shell_commands(script, manifest.parent):
+                    sources.append((directory, argv, f"{manifest.relative_to(project.root)} script {name}"))
+    checks = {"npm": package_manager_problems, "pnpm": package_manager_problems, "cargo": cargo_problems}
+    problems = [f"{where}: `{shlex.join(argv)}`: {problem}" for directory, argv, where in sources
+                if argv[0] in checks for problem in checks[argv[0]](project, directory, argv)]
+    assert not problems, "\n".join(problems)
+
+
+# --- paths and links -------------------------------------------------------------------------
+
+def env_example_paths(project: Project):
+    for line in (project.root / ".env.example").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            for word in re.findall(r"(?<![\w:/.-])(?:\.?[\w-]+/)+[\w.-]*\w", line):
+                yield word
+
+
+def path_found(path: str, base: Path) -> bool:
+    """A bare file name counts as found anywhere below `base`: it is named within the folder the
+    sentence is about (`mod.rs` of `src/posts/`)."""
+    return created(path) or (base / path).exists() or "/" not in path and any(base.rglob(path))
+
+
+def test_every_path_and_link_a_doc_names_exists(project):
+    problems = []
+    for doc in project.markdown_docs():
+        for path, base in doc.named_paths():
+            if not path_found(path, base):
+                problems.append(f"{doc.name}: `{path}` (from {base.relative_to(project.root.parent)}) does not exist")
+        for target in LINK.findall(doc.prose):
+            if re.match(r"[a-z]+:", target):
+                continue
+            file, _, anchor = target.partition("#")
+            linked = (doc.path.parent / file) if file else doc.path
+            if not linked.exists():
+                problems.append(f"{doc.name}: link {target} leads nowhere")
+            elif anchor and linked.suffix == ".md" and anchor not in anchors(linked):
+                problems.append(f"{doc.name}: link {target}: no heading #{anchor} in {file or doc.name}")
+    for path in env_example_paths(project):
+        if not path_found(path, project.root):
+            problems.append(f".env.example: {path} does not exist")
+    assert not problems, "\n".join(problems)
+
+
+def test_template_readme_names_only_paths_of_the_template_or_its_skeleton():
+    readme = Doc(TEMPLATE_DIR / "README.md", TEMPLATE_DIR, TEMPLATE_DIR)
+    skeleton = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
+    missing = [path for path, base in readme.named_paths()
+               if not path_found(path, TEMPLATE_DIR) and not path_found(path, skeleton)]
+    assert not missing, missing
+
+
+# --- environment variables -------------------------------------------------------------------
+
+def web_reads(project: Project) -> set[str]:
+    config = (project.web / "src" / "server" / "config.ts").read_text(encoding="utf-8")
+    return set(re.findall(rf"env, '({ENV_NAME})'", config)) | set(re.findall(rf"env\.({ENV_NAME})", config))
+
+
+def api_reads(project: Project) -> set[str]:
+    """What the API reads as built by default (as it runs and deploys): `var("NAME")` in its
+    config module, outside code compiled only for features that are off."""
+    if project.api is None:
+        return set()
+    source = (project.api / "src" / "config.rs").read_text(encoding="utf-8")
+    _, defaults = cargo_features(project.api / "Cargo.toml")
+    return {m[1] for m in re.finditer(rf'var\("({ENV_NAME})"\)', source) if compiled_in(source, m.start(), defaults)}
+
+
+def process_env_reads(paths) -> set[str]:
+    return {name for path in paths for name in re.findall(rf"process\.env\.({ENV_NAME})", path.read_text(encoding="utf-8"))}
+
+
+def compose_reads(project: Project) -> set[str]:
+    return set(re.findall(rf"\$\{{({ENV_NAME})", (project.root / "docker-compose.yml").read_text(encoding="utf-8")))
+
+
+def reads_by_label(project: Project) -> dict[str, set[str]]:
+    """The README's configuration table names who reads a variable: these labels."""
+    return {
+        "web": web_reads(project) | process_env_reads((project.web / "build").glob("*.js")),
+        "API": api_reads(project),
+        "e2e": process_env_reads((project.web / "e2e").glob("*.js")),
+        "compose": compose_reads(project),
+    }
+
+
+def env_example(project: Project) -> tuple[set[str], set[str]]:
+    """(variables set, variables listed commented out with their default) in .env.example."""
+    text = (project.root / ".env.example").read_text(encoding="utf-8")
+    return (set(re.findall(rf"^({ENV_NAME})=", text, re.M)), set(re.findall(rf"^# ({ENV_NAME})=", text, re.M)))
+
+
+def readme_configuration(project: Project) -> dict[str, set[str]]:
+    """variable -> labels of the apps that read it, from the README's configuration table."""
+    readme = (project.root / "README.md").read_text(encoding="utf-8")
+    section = re.search(r"^## Configuration\n(.*?)(?=^## )", readme, re.M | re.S)
+    assert section, "README.md has no Configuration section"
+    table = {}
+    for row in re.findall(r"^\|(.+)\|$", section[1], re.M):
+        cells = [cell.strip() for cell in row.split("|")]
+        for name in re.findall(rf"`({ENV_NAME})`", cells[0]):
+            table.setdefault(name, set()).update(label.strip() for label in cells[1].split(","))
+    return table
+
+
+def test_every_variable_an_app_reads_is_in_env_example_and_the_readme(project):
+    labels = reads_by_label(project)
+    app_reads = labels["web"] | labels["API"]
+    set_in_example, commented = env_example(project)
+    documented = readme_configuration(project)
+    problems = [f".env.example lacks {name} (set it, or list it as `# {name}=<default>`)"
+                for name in sorted((app_reads | labels["compose"]) - set_in_example - commented) if not set_by_fly(name)]
+    problems += [f".env.example fakes {name}, which Fly sets" for name in sorted(set_in_example | commented) if set_by_fly(name)]
+    problems += [f"the README's configuration table lacks {name}"
+                 for name in sorted((app_reads | labels["e2e"]) - documented.keys())]
+    assert app_reads
+    assert not problems, "\n".join(problems)
+
+
+def test_every_documented_variable_is_read_by_what_the_doc_says_reads_it(project):
+    labels = reads_by_label(project)
+    every = set().union(*labels.values())
+    set_in_example, commented = env_example(project)
+    problems = [f".env.example lists {name}, which nothing reads" for name in sorted((set_in_example | commented) - every)]
+    for name, readers in readme_configuration(project).items():
+        for label in readers:
+            if label not in labels:
+                problems.append(f"README: {name} is read by {label!r}? (labels: {sorted(labels)})")
+            elif name not in labels[label]:
+                problems.append(f"README: {name} is not read by {label}")
+    assert not problems, "\n".join(problems)
+
+
+# --- flyctl ----------------------------------------------------------------------------------
+
+COMMANDS = FLYCTL["commands"]
+CHILDREN = {}
+for _path, _command in COMMANDS.items():
+    if _path:
+        _parent, _, _name = _path.rpartition(" ")
+        for _word in [_name, *_command.get("aliases", [])]:
+            CHILDREN.setdefault(_parent, {})[_word] = _path
+
+
+def flag_type(spec: str) -> str:
+    words = spec.split()
+    return words[1] if words[0].startswith("-") else words[0]
+
+
+def fly_problems(cwd: Path, argv: list[str]) -> list[str]:
+    args, path, i = argv[1:], "", 0
+    while i < len(args) and args[i] in CHILDREN.get(path, {}):
+        path, i = CHILDREN[path][args[i]], i + 1
+    if not path:
+        return ["not a flyctl command"]
+    command = COMMANDS[path]
+    words = path.split()
+    problems = [f"`fly {' '.join(words[:n])}` is hidden" for n in range(1, len(words) + 1)
+                if COMMANDS[" ".join(words[:n])].get("hidden")]
+    if command.get("deprecated"):
+        problems.append(f"`fly {path}` is deprecated")
+    flags = FLYCTL["global_flags"] | command["flags"]
+    shorthands = {spec.split()[0][1:]: name for name, spec in flags.items() if spec.startswith("-")}
+    given = set()
+    while i < len(args):
+        arg, i = args[i], i + 1
+        if arg == "--":
+            break
+        if arg.startswith("--"):
+            name, inline = arg[2:].partition("=")[0], "=" in arg
+        elif re.fullmatch(r"-[A-Za-z]", arg):
+            name, inline = shorthands.get(arg[1:], arg), False
+        else:
+            continue  # an argument
+        spec = flags.get(name)
+        if spec is None:
+            problems.append(f"`fly {path}` has no flag {arg}")
+            continue
+        problems += [f"flag {arg} of `fly {path}` is {state}" for state in ("hidden", "deprecated") if state in spec.split()]
+        given.add(name)
+        if flag_type(spec) != "bool" and not inline:
+            i += 1
+    if "app" in command["flags"] and not given & {"app", "config"} and not (cwd / "fly.toml").is_file():
+        problems.append(f"`fly {path}` acts on an app and {cwd.name}/ has no fly.toml: pass --app (or --config)")
+    return problems
+
+
+def test_every_fly_command_and_flag_exists_unhidden_in_the_pinned_flyctl_with_its_app(project):
+    problems = [f"{where}: `{shlex.join(argv)}`: {problem}" for directory, argv, where in every_command(project)
+                if argv[0] in ("fly", "flyctl") for problem in fly_problems(directory, argv)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_command_tree_is_of_the_flyctl_the_workflows_pin():
+    workflows = sorted((TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / ".github" / "workflows").glob("*.yml"))
+    pins = {path.name: pin for path in workflows for pin in re.findall(r"^\s*FLYCTL_VERSION: (\S+)", path.read_text(), re.M)}
+    assert pins, "no workflow pins flyctl"
+    assert set(pins.values()) == {FLYCTL["flyctl_version"].removeprefix("v")}, (
+        f"workflows pin {pins}, tests/data/flyctl-commands.json is {FLYCTL['flyctl_version']}: regenerate it"
+        " (template README, 'Bumping flyctl')")
+
+
+def test_the_command_tree_knows_the_commands_the_checks_rely_on():
+    """The data itself: a broken regeneration (an empty tree, hidden flags lost) fails here."""
+    assert len(COMMANDS) > 300
+    assert COMMANDS["metrics"].get("hidden") and not COMMANDS["dashboard metrics"].get("hidden")
+    assert flag_type(COMMANDS["deploy"]["flags"]["app"]) == "string" and "app" not in COMMANDS["apps restart"]["flags"]
+    assert "pg-major-version" in COMMANDS["mpg create"]["flags"]
+    assert "help" in FLYCTL["global_flags"] and "help" not in COMMANDS
+
+
+# --- what the answers switched off -----------------------------------------------------------
+
+def is_source(relative: str) -> bool:
+    path = Path(relative)
+    if path.suffix == ".js":
+        return "e2e" not in path.parts  # the e2e test's comments document how to run it
+    return path.suffix in (".ts", ".svelte", ".rs", ".sql", ".lock") or path.name == "tsconfig.json"
+
+
+def absent_words(answers: dict):
+    """(pattern, allowed path prefixes, rule) of every word the answers rule out."""
+    for rule, entry in ABSENT_WORDS.items():
+        option, value = rule.split("=", 1)
+        assert option in CHOICES and value in CHOICES[option], f"absent-words.toml: unknown answer {rule}"
+        if answers[option] == value:
+            for word in entry["words"]:
+                word = re.sub(r"\{(\w+)\}", lambda m: re.escape(answers[m[1]]), word)
+                yield re.compile(rf"(?<![\w]){word}(?![\w])"), tuple(entry.get("allowed_in", ())), rule
+
+
+def test_no_file_mentions_what_the_answers_switched_off(project):
+    rules = list(absent_words(project.answers))
+    problems = []
+    for path in project_files(project.root):
+        relative = path.relative_to(project.root).as_posix()
+        if is_source(relative):
+            continue
+        # The bench table quotes the template's measurements of all its apps, the same in every bake.
+        text = BENCH.sub(lambda m: "\n" * m[0].count("\n"), path.read_text(encoding="utf-8"))
+        for number, line in enumerate(text.splitlines(), 1):
+            for pattern, allowed_in, rule in rules:
+                if not relative.startswith(allowed_in or ("\0",)) and (match := pattern.search(line)):
+                    problems.append(f"{relative}:{number}: {match[0]!r} with {rule}: {line.strip()[:110]}")
+    assert not problems, "\n".join(problems)
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
+FIGURE = re.compile(rf"(?<![\w.]){NUMBER}(?:\s*(?:-|–|to)\s*{NUMBER})?\s?(?:bytes|[kKMG]i?B|ms|µs|us|req/s)(?![\w/])")
+BENCH = re.compile(r"<!-- BEGIN bench table\b.*?<!-- END bench table -->", re.S)
+DATE = re.compile(r"\b20\d\d-\d\d-\d\d(?!\d)")
+
+
+def text_blocks(text: str) -> list[str]:
+    """Paragraphs and tables, a table together with the paragraph before it (its caption), and the
+    bench table's marked block as one."""
+    marked = BENCH.findall(text)
+    parts = re.split(r"\n[ \t]*\n", BENCH.sub("\0BENCH\0", text))
+    blocks = []
+    for part in parts:
+        part = part.replace("\0BENCH\0", marked.pop(0)) if "\0BENCH\0" in part else part
+        starts_table = part.lstrip().startswith(("|", "<!-- BEGIN bench"))
+        blocks.append((blocks[-1] + "\n\n" if starts_table and blocks else "") + part)
+    return blocks
+
+
+def unlabelled_figures(text: str) -> list[str]:
+    found = []
+    for block in text_blocks(text):
+        labelled = "bench/run.py" in block and DATE.search(block)
+        found += [] if labelled else [m[0] for m in FIGURE.finditer(SPAN.sub("``", block))]
+    return found
+
+
+def figure_files(project: Project) -> list[Path]:
+    return [doc.path for doc in project.markdown_docs()] + sorted(project.root.rglob("Dockerfile"))
+
+
+def test_every_figure_says_how_it_was_measured(project):
+    problems = [f"{path.relative_to(project.root)}: {figure!r} names no bench/run.py run and date"
+                for path in figure_files(project) for figure in unlabelled_figures(path.read_text(encoding="utf-8"))]
+    problems += [f"{path.relative_to(project.root)} has {n} bench tables: keep one" for path in figure_files(project)
+                 if (n := len(BENCH.findall(path.read_text(encoding="utf-8")))) > 1]
+    assert not problems, "\n".join(problems)
+
+
+def test_template_readme_figures_come_from_the_bench_table_the_generated_docs_quote(project):
+    readme = (TEMPLATE_DIR / "README.md").read_text(encoding="utf-8")
+    assert unlabelled_figures(readme) == []
+    optimization = (project.root / "docs" / "OPTIMIZATION.md").read_text(encoding="utf-8")
+    assert BENCH.findall(readme) == BENCH.findall(optimization) != [], "one bench table, the same in both"
