@@ -71,6 +71,27 @@ pub struct Regions {
 
 #[cfg(feature = "multi-region")]
 impl Regions {
+    fn from_vars(
+        var: &impl Fn(&str) -> Option<String>,
+        default_window: Duration,
+    ) -> Result<Self, ConfigError> {
+        let current = region_code(var("FLY_REGION"), "FLY_REGION")?;
+        let primary = region_code(var("PRIMARY_REGION"), "PRIMARY_REGION")?;
+        if current.is_some() && primary.is_none() {
+            return Err(invalid(
+                "PRIMARY_REGION",
+                None,
+                "the region of the writable database, e.g. sjc (fly.toml's primary_region sets it)",
+            ));
+        }
+        Ok(Self {
+            current,
+            primary,
+            read_your_writes: seconds(var("READ_YOUR_WRITES_SECS"), "READ_YOUR_WRITES_SECS")?
+                .unwrap_or(default_window),
+        })
+    }
+
     /// The region a write must be replayed to, when it is not this one.
     pub fn replay_writes_to(&self) -> Option<&str> {
         match (&self.current, &self.primary) {
@@ -245,7 +266,7 @@ impl Config {
             },
             on_fly: var("FLY_APP_NAME").is_some(),
             #[cfg(feature = "multi-region")]
-            regions: regions(&var, defaults.regions.read_your_writes)?,
+            regions: Regions::from_vars(&var, defaults.regions.read_your_writes)?,
         };
 
         let log_filter = var("RUST_LOG").unwrap_or_else(|| "info".to_owned());
@@ -324,40 +345,26 @@ fn postgres_url(value: Option<String>) -> Option<String> {
     value.filter(|url| url.starts_with("postgres://") || url.starts_with("postgresql://"))
 }
 
+/// Three lowercase letters, as Fly names regions: the value goes into a `fly-replay` header.
 #[cfg(feature = "multi-region")]
-fn regions(
-    var: &impl Fn(&str) -> Option<String>,
-    default_window: Duration,
-) -> Result<Regions, ConfigError> {
-    const EXPECTED: &str = "a Fly region code such as sjc";
-    let region = |name: &'static str| {
-        var(name)
-            .map(|code| code.trim().to_owned())
-            .map(|code| {
-                let valid = code.len() == 3 && code.bytes().all(|b| b.is_ascii_lowercase());
-                if valid {
-                    Ok(code)
-                } else {
-                    Err(invalid(name, Some(code), EXPECTED))
-                }
-            })
-            .transpose()
-    };
-    let current = region("FLY_REGION")?;
-    let primary = region("PRIMARY_REGION")?;
-    if current.is_some() && primary.is_none() {
-        return Err(invalid(
-            "PRIMARY_REGION",
-            None,
-            "the region of the writable database, e.g. sjc (fly.toml's primary_region sets it)",
-        ));
-    }
-    Ok(Regions {
-        current,
-        primary,
-        read_your_writes: seconds(var("READ_YOUR_WRITES_SECS"), "READ_YOUR_WRITES_SECS")?
-            .unwrap_or(default_window),
-    })
+fn region_code(
+    value: Option<String>,
+    variable: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    value
+        .map(|code| code.trim().to_owned())
+        .map(|code| {
+            if code.len() == 3 && code.bytes().all(|b| b.is_ascii_lowercase()) {
+                Ok(code)
+            } else {
+                Err(invalid(
+                    variable,
+                    Some(code),
+                    "a Fly region code such as sjc",
+                ))
+            }
+        })
+        .transpose()
 }
 
 fn invalid(variable: &'static str, value: Option<String>, expected: &'static str) -> ConfigError {
