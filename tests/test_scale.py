@@ -64,16 +64,20 @@ def regions(api_binary, migrated_database, postgres_replica, tmp_path_factory):
     wait_for(lambda: postgres_replica.query("SELECT to_regclass('posts') IS NOT NULL") == [["t"]], 30,
              "the replica to have the migrated schema")
     tmp = tmp_path_factory.mktemp("regions")
-    servers = SimpleNamespace(
-        primary=start_api(api_binary, migrated_database, tmp, FLY_REGION=PRIMARY, PRIMARY_REGION=PRIMARY),
-        elsewhere=start_api(api_binary, migrated_database, tmp, FLY_REGION=ELSEWHERE, PRIMARY_REGION=PRIMARY,
-                            DATABASE_READ_URL=postgres_replica.url),
-        standby=start_api(api_binary, postgres_replica.url, tmp, FLY_REGION=PRIMARY, PRIMARY_REGION=PRIMARY,
-                          RATE_LIMIT_PER_SECOND="1", RATE_LIMIT_BURST="5"),
-    )
-    yield servers
-    for server in vars(servers).values():
-        server.stop()
+    machines = {
+        "primary": (migrated_database, {"FLY_REGION": PRIMARY}),
+        "elsewhere": (migrated_database, {"FLY_REGION": ELSEWHERE, "DATABASE_READ_URL": postgres_replica.url}),
+        "standby": (postgres_replica.url, {"FLY_REGION": PRIMARY, "RATE_LIMIT_PER_SECOND": "1",
+                                           "RATE_LIMIT_BURST": "5"}),
+    }
+    servers = SimpleNamespace()
+    try:  # stops what started even when a later start fails
+        for name, (database_url, env) in machines.items():
+            setattr(servers, name, start_api(api_binary, database_url, tmp, PRIMARY_REGION=PRIMARY, **env))
+        yield servers
+    finally:
+        for server in vars(servers).values():
+            server.stop()
 
 
 def test_a_write_outside_the_primary_region_is_only_a_replay_header_and_stores_nothing(regions, postgres_server):
