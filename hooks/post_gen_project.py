@@ -21,7 +21,7 @@ from pathlib import Path
 REMOVE_WHEN = {
     ("layout", "standalone"): [".github/scripts"],  # per-app change detection of the monorepo deploy
     ("package_manager", "npm"): ["pnpm-workspace.yaml"],
-    ("backend", "none"): ["apps/api"],
+    ("backend", "none"): ["apps/api", "docs/grafana/api.json"],
     ("use_redis", "no"): ["apps/web/src/server/plugins/redis"],
     ("use_i18n", "no"): ["apps/web/src/app/i18n"],
     ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts"],

@@ -95,6 +95,11 @@ def check_combinations(answers):
         problems.append(problem(
             "database", "postgres needs backend=rust (the web app has no database of its own); "
             "set backend=rust with layout=monorepo, or database=none", "layout=monorepo backend=rust database=postgres"))
+    if answers.get("multi_region") == "yes" and (answers.get("backend") != "rust" or answers.get("database") != "postgres"):
+        problems.append(problem(
+            "multi_region", "yes needs backend=rust and database=postgres (the API replays writes to the region "
+            "of the writable database); set layout=monorepo backend=rust database=postgres, or multi_region=no",
+            "layout=monorepo backend=rust database=postgres multi_region=yes"))
     if answers.get("deploy_on_push") == "yes" and answers.get("ci") != "github-actions":
         problems.append(problem(
             "deploy_on_push", "yes needs ci=github-actions (the deploy runs after CI); "

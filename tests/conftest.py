@@ -27,6 +27,7 @@ FULL_MONOREPO = {
     "ci": "github-actions",
     "deploy_on_push": "yes",
     "node_version": "24",
+    "multi_region": "yes",
 }
 
 pytest_plugins = ["fixtures.api", "fixtures.projects", "fixtures.services"]

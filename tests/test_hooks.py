@@ -112,6 +112,8 @@ def test_min_machines_running_is_a_whole_number(machines, ok):
     ({"layout": "monorepo", "database": "postgres"}, ("database", "backend=rust")),
     ({"ci": "none", "deploy_on_push": "yes"}, ("deploy_on_push", "ci=github-actions")),
     ({"ci": "none", "template_check": "yes"}, ("template_check", "ci=github-actions")),
+    ({"multi_region": "yes"}, ("multi_region", "backend=rust database=postgres")),
+    ({"layout": "monorepo", "backend": "rust", "multi_region": "yes"}, ("multi_region", "database=postgres")),
 ])
 def test_forbidden_combination_names_both_options_and_the_fix(changes, options):
     option, fix = options
@@ -126,6 +128,7 @@ def test_forbidden_combination_names_both_options_and_the_fix(changes, options):
     {"ci": "none"},
     {"deploy_on_push": "yes"},
     {"template_check": "yes"},
+    {"layout": "monorepo", "backend": "rust", "database": "postgres", "multi_region": "yes"},
 ])
 def test_allowed_combinations_pass(changes):
     assert problems_with(**changes) == []
@@ -161,6 +164,7 @@ def run_cookiecutter(output_dir, *args):
     (["layout=monorepo", "database=postgres"], "database: postgres needs backend=rust"),
     (["ci=none", "deploy_on_push=yes"], "deploy_on_push: yes needs ci=github-actions"),
     (["ci=none", "template_check=yes"], "template_check: yes needs ci=github-actions"),
+    (["layout=monorepo", "backend=rust", "multi_region=yes"], "multi_region: yes needs backend=rust and database=postgres"),
 ])
 def test_invalid_answer_is_rejected_before_anything_is_written(tmp_path, args, message):
     result = run_cookiecutter(tmp_path, *args)

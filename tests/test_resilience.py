@@ -14,37 +14,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from fixtures.api import WRITE_TOKEN, cargo_env
+from fixtures.api import WRITE_TOKEN, start_api
+from fixtures.projects import start_web
 from load import IdempotentWriter, KeepAliveLoad, failures, summary
-from servers import ServerProcess, free_port, http, rss_kib
+from servers import ServerProcess, http, rss_kib
 
 pytestmark = pytest.mark.slow
 
 DRAIN_LOAD_SECONDS = 30
 SOAK_SECONDS = 60
 WARM_UP_SECONDS = 10
-
-
-def start_web(project, tmp_path, **env) -> ServerProcess:
-    port = free_port()
-    server = ServerProcess(
-        ["node", "dist/server/index.js"], project.web,
-        {**project.env, "NODE_ENV": "production", "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn",
-         "RATE_LIMIT_MAX": "1000000", **env},
-        port, tmp_path / f"web-{port}.log")
-    server.wait_until_up(timeout=30)
-    return server
-
-
-def start_api(binary, database_url, tmp_path, port=None, **env) -> ServerProcess:
-    port = port or free_port()
-    server = ServerProcess(
-        [str(binary)], binary.parent,
-        cargo_env(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=database_url, RUST_LOG="warn",
-                  API_WRITE_TOKEN=WRITE_TOKEN, RATE_LIMIT_PER_SECOND="100000", RATE_LIMIT_BURST="100000", **env),
-        port, tmp_path / f"api-{port}-{time.monotonic_ns()}.log")
-    server.wait_until_up(timeout=60)
-    return server
 
 
 def assert_drains_without_an_error(server: ServerProcess, paths: list[str], label: str) -> None:

@@ -4,6 +4,7 @@
 //! | --- | --- | --- |
 //! | `HOST` | `0.0.0.0` | IP address to listen on (`::` for IPv6, e.g. Fly's private network) |
 //! | `PORT` | `8080` | TCP port |
+//! | `METRICS_PORT` | `9092` | port of the Prometheus `/metrics` server, on `HOST` too; never the API's port |
 //! | `CORS_ALLOWED_ORIGINS` | empty | comma-separated origins allowed to call the API from a browser, or `*` |
 //! | `REQUEST_TIMEOUT_SECS` | `10` | a request still running after this is answered with 408 |
 //! | `REQUEST_BODY_LIMIT_BYTES` | `65536` | larger bodies are refused with 413 |
@@ -16,6 +17,10 @@
 //! | `DATABASE_URL` | required | `postgres://user:password@host:5432/database` (feature `postgres`) |
 //! | `DATABASE_MAX_CONNECTIONS` | `5` | pool size per instance (feature `postgres`) |
 //! | `DATABASE_ACQUIRE_TIMEOUT_SECS` | `3` | how long a request waits for a connection (feature `postgres`) |
+//! | `DATABASE_READ_URL` | unset | a read replica (the nearest one on Fly); unset reads from `DATABASE_URL` (feature `multi-region`) |
+//! | `FLY_REGION` | set by Fly | the region this Machine runs in (feature `multi-region`) |
+//! | `PRIMARY_REGION` | set by fly.toml | the region of the writable database: writes elsewhere are replayed there (feature `multi-region`) |
+//! | `READ_YOUR_WRITES_SECS` | `5` | after a write, the client's reads use `DATABASE_URL` this long (feature `multi-region`) |
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -28,10 +33,15 @@ use tracing_subscriber::EnvFilter;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// Where Prometheus scrapes `/metrics`: the same host, a port of its own.
+    pub metrics_listen: SocketAddr,
     pub http: HttpConfig,
     pub log_filter: String,
     #[cfg(feature = "postgres")]
     pub database: DatabaseConfig,
+    /// A read replica for reads; `None` reads from `database`.
+    #[cfg(feature = "multi-region")]
+    pub read_replica: Option<DatabaseConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -43,6 +53,52 @@ pub struct HttpConfig {
     pub limits: Limits,
     /// Behind Fly's proxy the client address is its `Fly-Client-IP` header.
     pub on_fly: bool,
+    #[cfg(feature = "multi-region")]
+    pub regions: Regions,
+}
+
+/// Where this Machine runs and where writes must run (feature `multi-region`).
+#[cfg(feature = "multi-region")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Regions {
+    /// `FLY_REGION`; `None` off Fly, where every write is taken here.
+    pub current: Option<String>,
+    /// `PRIMARY_REGION`: where the writable database is.
+    pub primary: Option<String>,
+    /// How long after a write the same client's reads go to the primary database.
+    pub read_your_writes: Duration,
+}
+
+#[cfg(feature = "multi-region")]
+impl Regions {
+    fn from_vars(
+        var: &impl Fn(&str) -> Option<String>,
+        default_window: Duration,
+    ) -> Result<Self, ConfigError> {
+        let current = region_code(var("FLY_REGION"), "FLY_REGION")?;
+        let primary = region_code(var("PRIMARY_REGION"), "PRIMARY_REGION")?;
+        if current.is_some() && primary.is_none() {
+            return Err(invalid(
+                "PRIMARY_REGION",
+                None,
+                "the region of the writable database, e.g. sjc (fly.toml's primary_region sets it)",
+            ));
+        }
+        Ok(Self {
+            current,
+            primary,
+            read_your_writes: seconds(var("READ_YOUR_WRITES_SECS"), "READ_YOUR_WRITES_SECS")?
+                .unwrap_or(default_window),
+        })
+    }
+
+    /// The region a write must be replayed to, when it is not this one.
+    pub fn replay_writes_to(&self) -> Option<&str> {
+        match (&self.current, &self.primary) {
+            (Some(current), Some(primary)) if current != primary => Some(primary),
+            _ => None,
+        }
+    }
 }
 
 /// The credential writes need. Never printed: `Debug` hides it.
@@ -104,6 +160,12 @@ impl Default for HttpConfig {
                 max_concurrent_requests: 128,
             },
             on_fly: false,
+            #[cfg(feature = "multi-region")]
+            regions: Regions {
+                current: None,
+                primary: None,
+                read_your_writes: Duration::from_secs(5),
+            },
         }
     }
 }
@@ -155,6 +217,21 @@ impl Config {
             }
             Some(port) => port,
         };
+        let metrics_port = match parse::<u16>(
+            var("METRICS_PORT"),
+            "METRICS_PORT",
+            "a port number from 1 to 65535, other than PORT",
+        )? {
+            None => 9092,
+            Some(metrics_port) if metrics_port == 0 || metrics_port == port => {
+                return Err(invalid(
+                    "METRICS_PORT",
+                    var("METRICS_PORT"),
+                    "a port number from 1 to 65535, other than PORT",
+                ));
+            }
+            Some(metrics_port) => metrics_port,
+        };
 
         let http = HttpConfig {
             cors_allowed_origins: cors_origins(var("CORS_ALLOWED_ORIGINS"))?,
@@ -188,6 +265,8 @@ impl Config {
                 .unwrap_or(defaults.limits.max_concurrent_requests),
             },
             on_fly: var("FLY_APP_NAME").is_some(),
+            #[cfg(feature = "multi-region")]
+            regions: Regions::from_vars(&var, defaults.regions.read_your_writes)?,
         };
 
         let log_filter = var("RUST_LOG").unwrap_or_else(|| "info".to_owned());
@@ -199,12 +278,17 @@ impl Config {
             ));
         }
 
+        #[cfg(feature = "postgres")]
+        let database = DatabaseConfig::from_vars(&var)?;
         Ok(Self {
             listen: SocketAddr::new(host, port),
+            metrics_listen: SocketAddr::new(host, metrics_port),
             http,
             log_filter,
+            #[cfg(feature = "multi-region")]
+            read_replica: database.read_replica(&var)?,
             #[cfg(feature = "postgres")]
-            database: DatabaseConfig::from_vars(&var)?,
+            database,
         })
     }
 }
@@ -212,13 +296,11 @@ impl Config {
 #[cfg(feature = "postgres")]
 impl DatabaseConfig {
     fn from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let url = var("DATABASE_URL")
-            .filter(|url| url.starts_with("postgres://") || url.starts_with("postgresql://"))
-            .ok_or(ConfigError {
-                variable: "DATABASE_URL",
-                value: None,
-                expected: "a URL such as postgres://user:password@host:5432/database",
-            })?;
+        let url = postgres_url(var("DATABASE_URL")).ok_or(ConfigError {
+            variable: "DATABASE_URL",
+            value: None,
+            expected: "a URL such as postgres://user:password@host:5432/database",
+        })?;
         Ok(Self {
             url,
             max_connections: positive(
@@ -234,6 +316,55 @@ impl DatabaseConfig {
             .unwrap_or(Duration::from_secs(3)),
         })
     }
+}
+
+/// Pool settings as the primary's, another URL.
+#[cfg(feature = "multi-region")]
+impl DatabaseConfig {
+    fn read_replica(
+        &self,
+        var: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Self>, ConfigError> {
+        let Some(raw) = var("DATABASE_READ_URL") else {
+            return Ok(None);
+        };
+        let url = postgres_url(Some(raw)).ok_or(ConfigError {
+            variable: "DATABASE_READ_URL",
+            value: None, // it holds a password
+            expected: "a URL such as postgres://user:password@replica:5433/database",
+        })?;
+        Ok(Some(Self {
+            url,
+            ..self.clone()
+        }))
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn postgres_url(value: Option<String>) -> Option<String> {
+    value.filter(|url| url.starts_with("postgres://") || url.starts_with("postgresql://"))
+}
+
+/// Three lowercase letters, as Fly names regions: the value goes into a `fly-replay` header.
+#[cfg(feature = "multi-region")]
+fn region_code(
+    value: Option<String>,
+    variable: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    value
+        .map(|code| code.trim().to_owned())
+        .map(|code| {
+            if code.len() == 3 && code.bytes().all(|b| b.is_ascii_lowercase()) {
+                Ok(code)
+            } else {
+                Err(invalid(
+                    variable,
+                    Some(code),
+                    "a Fly region code such as sjc",
+                ))
+            }
+        })
+        .transpose()
 }
 
 fn invalid(variable: &'static str, value: Option<String>, expected: &'static str) -> ConfigError {
@@ -349,6 +480,14 @@ mod tests {
     }
 
     #[test]
+    fn metrics_have_their_own_port_on_the_same_host() {
+        let default = config(&[("HOST", "127.0.0.1")]).unwrap();
+        assert_eq!(default.metrics_listen, "127.0.0.1:9092".parse().unwrap());
+        let chosen = config(&[("METRICS_PORT", "9100")]).unwrap();
+        assert_eq!(chosen.metrics_listen.port(), 9100);
+    }
+
+    #[test]
     fn ipv6_host_and_port_are_read() {
         let config = config(&[("HOST", "::"), ("PORT", "9000")]).unwrap();
         assert_eq!(config.listen, "[::]:9000".parse().unwrap());
@@ -369,6 +508,8 @@ mod tests {
             ("RATE_LIMIT_PER_SECOND", "0"),
             ("RATE_LIMIT_BURST", "many"),
             ("MAX_CONCURRENT_REQUESTS", "-5"),
+            ("METRICS_PORT", "8080"),
+            ("METRICS_PORT", "0"),
         ] {
             let error = config(&[(name, value)]).unwrap_err();
             assert_eq!(error.variable, name);
@@ -453,5 +594,45 @@ mod tests {
         assert_eq!(config.database.max_connections, 12);
         assert_eq!(config.database.acquire_timeout, Duration::from_secs(1));
         assert!(!format!("{:?}", config.database).contains("secret"));
+    }
+
+    #[cfg(feature = "multi-region")]
+    #[test]
+    fn writes_are_replayed_only_from_a_region_other_than_the_primary() {
+        let replica = config(&[("FLY_REGION", "syd"), ("PRIMARY_REGION", "sjc")]).unwrap();
+        assert_eq!(replica.http.regions.replay_writes_to(), Some("sjc"));
+        let primary = config(&[("FLY_REGION", "sjc"), ("PRIMARY_REGION", "sjc")]).unwrap();
+        assert_eq!(primary.http.regions.replay_writes_to(), None);
+        let local = config(&[("PRIMARY_REGION", "sjc")]).unwrap();
+        assert_eq!(local.http.regions.replay_writes_to(), None);
+        assert_eq!(local.http.regions.read_your_writes, Duration::from_secs(5));
+
+        let unknown_primary = config(&[("FLY_REGION", "syd")]).unwrap_err();
+        assert_eq!(unknown_primary.variable, "PRIMARY_REGION");
+        for bad in ["SJC", "sj", "sjc;elsewhere=true"] {
+            let error = config(&[("FLY_REGION", "syd"), ("PRIMARY_REGION", bad)]).unwrap_err();
+            assert_eq!(error.variable, "PRIMARY_REGION", "{bad}");
+        }
+    }
+
+    #[cfg(feature = "multi-region")]
+    #[test]
+    fn read_replica_shares_the_pool_settings_and_is_never_echoed() {
+        assert!(config(&[]).unwrap().read_replica.is_none());
+        let replica = config(&[
+            (
+                "DATABASE_READ_URL",
+                "postgres://app:secret@replica:5433/app",
+            ),
+            ("DATABASE_MAX_CONNECTIONS", "7"),
+        ])
+        .unwrap()
+        .read_replica
+        .expect("a replica");
+        assert_eq!(replica.url, "postgres://app:secret@replica:5433/app");
+        assert_eq!(replica.max_connections, 7);
+        let bad = config(&[("DATABASE_READ_URL", "mysql://app:hunter2@replica/app")]).unwrap_err();
+        assert_eq!(bad.variable, "DATABASE_READ_URL");
+        assert!(!bad.to_string().contains("hunter2"));
     }
 }

@@ -2,12 +2,14 @@
 //!
 //! `composable` is the small architecture core (Reducer, Effect, Store); `posts` is the feature
 //! (Action, Reducer, Effect, Environment, State); `repository` implements the environment's
-//! traits; `http` translates requests into actions and states into responses.
+//! traits; `http` translates requests into actions and states into responses; `metrics` serves
+//! what they record to Prometheus.
 
 pub mod composable;
 pub mod config;
 pub mod healthcheck;
 pub mod http;
+pub mod metrics;
 pub mod posts;
 pub mod repository;
 pub mod server;

@@ -8,12 +8,12 @@ use std::sync::Arc;
 
 use api::config::Config;
 use api::http::{self, AppState};
-use api::posts::PostRepository;
+use api::metrics::OnScrape;
 #[cfg(not(feature = "postgres"))]
 use api::repository::memory::MemoryPostRepository;
 #[cfg(feature = "postgres")]
 use api::repository::postgres::{self, PgPostRepository};
-use api::{healthcheck, server, telemetry};
+use api::{healthcheck, metrics, server, telemetry};
 
 enum Command {
     Serve,
@@ -79,7 +79,9 @@ async fn serve(config: Config) -> Result<(), Box<dyn Error>> {
     if config.http.write_token.is_none() {
         tracing::warn!("API_WRITE_TOKEN is not set: every write is refused with 401");
     }
-    let state = AppState::new(repository(&config)?, &config.http);
+    let recorder = metrics::install()?;
+    let (state, on_scrape) = app_state(&config)?;
+    metrics::serve(config.metrics_listen, recorder, on_scrape).await?;
     server::serve(config.listen, http::router(state, &config.http)).await?;
     Ok(())
 }
@@ -94,16 +96,31 @@ async fn healthcheck(config: Config) -> ExitCode {
     }
 }
 
+/// The handlers' state, and what the metrics server reads before each scrape (pool usage).
 #[cfg(feature = "postgres")]
-fn repository(config: &Config) -> Result<Arc<dyn PostRepository>, Box<dyn Error>> {
-    let pool = postgres::connect_lazy(&config.database)?;
-    Ok(Arc::new(PgPostRepository::new(pool)))
+fn app_state(config: &Config) -> Result<(AppState, Vec<OnScrape>), Box<dyn Error>> {
+    let primary = postgres::connect_lazy(&config.database)?;
+    #[cfg(feature = "multi-region")]
+    if let Some(replica) = &config.read_replica {
+        let replica = postgres::connect_lazy(replica)?;
+        let fresh = Arc::new(PgPostRepository::new(primary.clone()));
+        let reads = Arc::new(PgPostRepository::with_read_replica(primary, replica));
+        let state = AppState::new(reads.clone(), &config.http).with_primary_reads(fresh);
+        return Ok((state, vec![Arc::new(move || reads.record_pool_usage())]));
+    }
+    let repository = Arc::new(PgPostRepository::new(primary));
+    let state = AppState::new(repository.clone(), &config.http);
+    Ok((
+        state,
+        vec![Arc::new(move || repository.record_pool_usage())],
+    ))
 }
 
 #[cfg(not(feature = "postgres"))]
-fn repository(_config: &Config) -> Result<Arc<dyn PostRepository>, Box<dyn Error>> {
+fn app_state(config: &Config) -> Result<(AppState, Vec<OnScrape>), Box<dyn Error>> {
     tracing::info!("posts are kept in memory: lost on restart, not shared between instances");
-    Ok(Arc::new(MemoryPostRepository::seeded()))
+    let repository = Arc::new(MemoryPostRepository::seeded());
+    Ok((AppState::new(repository, &config.http), Vec::new()))
 }
 
 #[cfg(feature = "postgres")]

@@ -1,10 +1,11 @@
 //! The HTTP contract, exercised through the router without a socket.
 
-use std::sync::Arc;
+mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use api::config::{CorsOrigins, HttpConfig, Limits, WriteToken};
+use api::config::{CorsOrigins, HttpConfig, Limits};
 use api::http::{AppState, router};
 use api::posts::{NewPost, Post, PostId, PostRepository, RepositoryError};
 use api::repository::memory::MemoryPostRepository;
@@ -12,19 +13,16 @@ use async_trait::async_trait;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use http_body_util::BodyExt;
-use serde_json::{Value, json};
-use tower::ServiceExt;
+use serde_json::json;
+use support::{Reply, TOKEN, get, post_json, post_with_token, send, writable};
 
 const WEB_ORIGIN: &str = "http://localhost:3000";
-const TOKEN: &str = "test-write-token-0123456789abcdef0123456789";
 
 fn config() -> HttpConfig {
     HttpConfig {
         cors_allowed_origins: CorsOrigins::List(vec![WEB_ORIGIN.parse().unwrap()]),
         request_body_limit: 1024,
-        write_token: Some(WriteToken(TOKEN.to_owned())),
-        ..HttpConfig::default()
+        ..writable()
     }
 }
 
@@ -34,46 +32,6 @@ fn app_with(config: &HttpConfig, repository: Arc<dyn PostRepository>) -> Router 
 
 fn app() -> Router {
     app_with(&config(), Arc::new(MemoryPostRepository::seeded()))
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    json: Value,
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Reply {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let json = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("not JSON: {bytes:?}"))
-    };
-    Reply {
-        status,
-        headers,
-        json,
-    }
-}
-
-fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).unwrap()
-}
-
-fn post_json(body: impl Into<Body>) -> Request<Body> {
-    post_with_token(Some(TOKEN), body)
-}
-
-fn post_with_token(token: Option<&str>, body: impl Into<Body>) -> Request<Body> {
-    let request = Request::post("/api/posts").header(header::CONTENT_TYPE, "application/json");
-    let request = match token {
-        Some(token) => request.header(header::AUTHORIZATION, format!("Bearer {token}")),
-        None => request,
-    };
-    request.body(body.into()).unwrap()
 }
 
 #[tokio::test]

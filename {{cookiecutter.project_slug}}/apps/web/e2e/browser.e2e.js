@@ -90,6 +90,8 @@ async function main() {
       NODE_ENV: process.env.NODE_ENV ?? 'test',
       HOST: '127.0.0.1',
       PORT: String(port),
+      // Prometheus /metrics listens too: a free port, so another server on this machine is no obstacle.
+      METRICS_PORT: String(await freePort()),
       COMPOSABLE_RUST_BACKEND_URL: backendUrl,
       RATE_LIMIT_MAX: '10000',
       LOG_LEVEL: 'warn',

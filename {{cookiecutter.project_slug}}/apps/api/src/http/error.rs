@@ -19,6 +19,8 @@ pub enum ApiError {
     MalformedBody(JsonRejection),
     /// A dependency failed; the cause is logged here and never sent to the client.
     Unavailable(String),
+    /// The database took the write for a read: nothing was stored, retrying may succeed.
+    ReadOnlyDatabase(String),
     /// A write without the right bearer token.
     Unauthorized,
     /// This client is over its rate.
@@ -41,9 +43,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry_after = match &self {
             Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
-            Self::Overloaded => Some(1),
+            Self::Overloaded | Self::ReadOnlyDatabase(_) => Some(1),
             _ => None,
         };
+        let read_only = matches!(self, Self::ReadOnlyDatabase(_));
         let challenge = matches!(self, Self::Unauthorized);
         let (status, error, fields) = match self {
             Self::NotFound(what) => (StatusCode::NOT_FOUND, what.to_owned(), None),
@@ -63,6 +66,14 @@ impl IntoResponse for ApiError {
             }
             Self::Unavailable(cause) => {
                 tracing::error!(%cause, "request failed on a dependency");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "service temporarily unavailable".to_owned(),
+                    None,
+                )
+            }
+            Self::ReadOnlyDatabase(cause) => {
+                tracing::warn!(%cause, "write refused by a read-only database");
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
                     "service temporarily unavailable".to_owned(),
@@ -93,6 +104,12 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if read_only {
+            // Multi-region builds turn this answer into a replay to the primary region.
+            response
+                .extensions_mut()
+                .insert(super::WriteRefusedReadOnly);
         }
         if challenge {
             response

@@ -9,6 +9,7 @@ use axum::error_handling::HandleErrorLayer;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use axum::response::IntoResponse;
+use metrics::counter;
 use tower::ServiceBuilder;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::KeyExtractor;
@@ -16,6 +17,7 @@ use tower_governor::{GovernorError, GovernorLayer};
 
 use super::{ApiError, AppState};
 use crate::config::Limits;
+use crate::metrics::RATE_LIMIT_REJECTIONS;
 use crate::server::PeerAddr;
 
 /// How often clients idle long enough to have a full burst again are forgotten.
@@ -74,6 +76,7 @@ pub fn apply(router: Router<AppState>, limits: &Limits, key: ClientKey) -> Route
         }
     });
     let rate_limit = GovernorLayer::new(governor).error_handler(|error| {
+        counter!(RATE_LIMIT_REJECTIONS, "limit" => "per_client").increment(1);
         let retry_after_secs = match error {
             GovernorError::TooManyRequests { wait_time, .. } => wait_time.max(1),
             _ => 1,
@@ -82,6 +85,7 @@ pub fn apply(router: Router<AppState>, limits: &Limits, key: ClientKey) -> Route
     });
     let in_flight = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+            counter!(RATE_LIMIT_REJECTIONS, "limit" => "in_flight").increment(1);
             ApiError::Overloaded
         }))
         .load_shed()

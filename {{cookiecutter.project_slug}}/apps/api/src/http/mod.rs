@@ -4,7 +4,10 @@ mod auth;
 mod error;
 mod health;
 mod limits;
+mod metrics;
 mod posts;
+#[cfg(feature = "multi-region")]
+mod region;
 
 use std::sync::Arc;
 
@@ -19,6 +22,9 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use error::ApiError;
+pub use metrics::UNMATCHED;
+#[cfg(feature = "multi-region")]
+pub use region::READ_PRIMARY_COOKIE;
 
 use crate::config::{CorsOrigins, HttpConfig, WriteToken};
 use crate::posts::{PostRepository, PostsEnvironment, PostsReducer, PostsStore};
@@ -29,6 +35,9 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Clone)]
 pub struct AppState {
     pub posts: Arc<PostsStore>,
+    /// Serves reads that must see the client's own recent write; the same store unless reads
+    /// normally go to a replica (feature `multi-region`).
+    pub posts_from_primary: Arc<PostsStore>,
     /// The same repository, asked by `/ready` whether it reaches its data.
     pub repository: Arc<dyn PostRepository>,
     /// What writes must present; `None` refuses every write.
@@ -37,16 +46,41 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(repository: Arc<dyn PostRepository>, config: &HttpConfig) -> Self {
-        let environment = PostsEnvironment {
-            repository: repository.clone(),
-        };
+        let posts = Arc::new(store(repository.clone()));
         Self {
-            posts: Arc::new(PostsStore::new(PostsReducer, environment)),
+            posts_from_primary: posts.clone(),
+            posts,
             repository,
             write_token: config.write_token.clone().map(Arc::new),
         }
     }
+
+    /// Reads marked [`ReadFromPrimary`] use `primary`, the others the repository given to `new`.
+    #[cfg(feature = "multi-region")]
+    pub fn with_primary_reads(mut self, primary: Arc<dyn PostRepository>) -> Self {
+        self.posts_from_primary = Arc::new(store(primary));
+        self
+    }
+
+    fn posts_for(&self, from_primary: Option<ReadFromPrimary>) -> &PostsStore {
+        match from_primary {
+            Some(ReadFromPrimary) => &self.posts_from_primary,
+            None => &self.posts,
+        }
+    }
 }
+
+fn store(repository: Arc<dyn PostRepository>) -> PostsStore {
+    PostsStore::new(PostsReducer, PostsEnvironment { repository })
+}
+
+/// Request extension: this client wrote a moment ago, read from the primary database.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadFromPrimary;
+
+/// Response extension: the database refused the write as read-only; nothing was stored.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteRefusedReadOnly;
 
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let middleware = ServiceBuilder::new()
@@ -88,9 +122,12 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
             on_fly: config.on_fly,
         },
     );
-    Router::new()
-        .merge(health::liveness())
-        .merge(limited)
+    let routes = Router::new().merge(health::liveness()).merge(limited);
+    #[cfg(feature = "multi-region")]
+    let routes = region::apply(routes, &config.regions);
+    routes
+        // Inside the request id and tracing, outside every limit: 429s, 503s and replays count.
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(middleware)
         .with_state(state)
 }

@@ -1,5 +1,6 @@
 //! Posts over HTTP. Handlers only translate: request -> action, final state -> response.
 
+use axum::Extension;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, StatusCode, header};
@@ -8,8 +9,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use super::auth::WriteAccess;
-use super::{ApiError, AppState};
-use crate::posts::{PostDraft, PostsAction, PostsState};
+use super::{ApiError, AppState, ReadFromPrimary};
+use crate::posts::{PostDraft, PostsAction, PostsState, PostsStore};
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
@@ -19,12 +20,21 @@ pub fn router() -> Router<AppState> {
         .route("/api/posts/{id}", get(detail))
 }
 
-async fn list(State(app): State<AppState>) -> Response {
-    respond(&app, PostsAction::ListRequested).await
+/// Set by the multi-region layer for a client that has just written.
+type FromPrimary = Option<Extension<ReadFromPrimary>>;
+
+async fn list(State(app): State<AppState>, from_primary: FromPrimary) -> Response {
+    let posts = app.posts_for(from_primary.map(|Extension(mark)| mark));
+    respond(posts, PostsAction::ListRequested).await
 }
 
-async fn detail(State(app): State<AppState>, Path(id): Path<String>) -> Response {
-    respond(&app, PostsAction::DetailRequested(id)).await
+async fn detail(
+    State(app): State<AppState>,
+    from_primary: FromPrimary,
+    Path(id): Path<String>,
+) -> Response {
+    let posts = app.posts_for(from_primary.map(|Extension(mark)| mark));
+    respond(posts, PostsAction::DetailRequested(id)).await
 }
 
 async fn create(
@@ -42,14 +52,14 @@ async fn create(
                 draft,
                 idempotency_key,
             };
-            respond(&app, action).await
+            respond(&app.posts, action).await
         }
         Err(rejection) => ApiError::from(rejection).into_response(),
     }
 }
 
-async fn respond(app: &AppState, action: PostsAction) -> Response {
-    match app.posts.send(action).await {
+async fn respond(posts: &PostsStore, action: PostsAction) -> Response {
+    match posts.send(action).await {
         PostsState::Listed(posts) => Json(posts).into_response(),
         PostsState::Found(post) => Json(post).into_response(),
         PostsState::Created(post) => {
@@ -64,5 +74,8 @@ async fn respond(app: &AppState, action: PostsAction) -> Response {
         PostsState::NotFound => ApiError::NotFound("post not found").into_response(),
         PostsState::Invalid(errors) => ApiError::Validation(errors).into_response(),
         PostsState::Unavailable(error) => ApiError::Unavailable(error.to_string()).into_response(),
+        PostsState::ReadOnly(error) => {
+            ApiError::ReadOnlyDatabase(error.to_string()).into_response()
+        }
     }
 }

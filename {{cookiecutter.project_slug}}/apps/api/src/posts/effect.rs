@@ -49,11 +49,21 @@ pub trait PostRepository: Send + Sync {
 
 /// A storage failure; its message is for logs, never for clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepositoryError(pub String);
+pub enum RepositoryError {
+    /// The store did not answer, or failed the request.
+    Unavailable(String),
+    /// The store refused a write because it only serves reads: a replica, or a primary that
+    /// is stepping down (PostgreSQL's `read_only_sql_transaction`). The write may succeed on the
+    /// writable primary.
+    ReadOnly(String),
+}
 
 impl fmt::Display for RepositoryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            Self::Unavailable(message) => f.write_str(message),
+            Self::ReadOnly(message) => write!(f, "read-only: {message}"),
+        }
     }
 }
 

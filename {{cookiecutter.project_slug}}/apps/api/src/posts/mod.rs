@@ -82,4 +82,6 @@ pub enum PostsState {
     Invalid(Vec<FieldError>),
     /// The repository failed: the reason is for the logs, clients get a generic error.
     Unavailable(RepositoryError),
+    /// The write reached a database that only serves reads; nothing was stored.
+    ReadOnly(RepositoryError),
 }

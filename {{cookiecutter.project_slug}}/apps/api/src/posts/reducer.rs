@@ -1,6 +1,6 @@
 use super::{
     BODY_MAX_CHARS, FieldError, IDEMPOTENCY_KEY_MAX_CHARS, NewPost, PostDraft, PostId, PostsAction,
-    PostsEffect, PostsState, TITLE_MAX_CHARS,
+    PostsEffect, PostsState, RepositoryError, TITLE_MAX_CHARS,
 };
 use crate::composable::{Reducer, Step};
 
@@ -37,9 +37,11 @@ impl Reducer for PostsReducer {
                 Ok(None) => PostsState::NotFound,
                 Err(error) => PostsState::Unavailable(error),
             }),
-            PostsAction::PostStored(result) => {
-                Step::Done(result.map_or_else(PostsState::Unavailable, PostsState::Created))
-            }
+            PostsAction::PostStored(result) => Step::Done(match result {
+                Ok(post) => PostsState::Created(post),
+                Err(error @ RepositoryError::ReadOnly(_)) => PostsState::ReadOnly(error),
+                Err(error) => PostsState::Unavailable(error),
+            }),
         }
     }
 }
@@ -100,7 +102,7 @@ fn required_text(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::posts::{Post, RepositoryError};
+    use crate::posts::Post;
 
     fn reduce(action: PostsAction) -> PostsStep {
         PostsReducer.reduce(action)
@@ -241,7 +243,7 @@ mod tests {
 
     #[test]
     fn repository_failures_make_the_feature_unavailable() {
-        let failure = || RepositoryError("connection refused".to_owned());
+        let failure = || RepositoryError::Unavailable("connection refused".to_owned());
         for action in [
             PostsAction::ListLoaded(Err(failure())),
             PostsAction::DetailLoaded(Err(failure())),
@@ -250,5 +252,12 @@ mod tests {
             let step = reduce(action);
             assert_eq!(step, Step::Done(PostsState::Unavailable(failure())));
         }
+    }
+
+    #[test]
+    fn a_write_refused_as_read_only_is_told_apart_from_a_failure() {
+        let refused = RepositoryError::ReadOnly("cannot execute INSERT".to_owned());
+        let step = reduce(PostsAction::PostStored(Err(refused.clone())));
+        assert_eq!(step, Step::Done(PostsState::ReadOnly(refused)));
     }
 }

@@ -1,14 +1,23 @@
-//! Posts in PostgreSQL through a sqlx pool, with the migrations embedded in the binary.
+//! Posts in PostgreSQL through sqlx pools, with the migrations embedded in the binary.
+//! Writes always use the primary's pool; reads use a replica's when one is given.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use metrics::{counter, gauge, histogram};
 use sqlx::PgPool;
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::PgPoolOptions;
 
 use crate::config::DatabaseConfig;
+use crate::metrics::{
+    DB_POOL_CONNECTIONS, DB_POOL_MAX_CONNECTIONS, DB_QUERY_DURATION, DB_QUERY_ERRORS,
+};
 use crate::posts::{LIST_LIMIT, NewPost, Post, PostId, PostRepository, RepositoryError};
+
+/// PostgreSQL's SQLSTATE for a write sent to a server that only reads (a hot standby, or a
+/// session or server in read-only mode): `read_only_sql_transaction`.
+const READ_ONLY_SQL_TRANSACTION: &str = "25006";
 
 /// ./migrations, compiled in: the runtime image needs neither the files nor sqlx-cli.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -28,14 +37,86 @@ pub async fn migrate(pool: &PgPool) -> Result<(), MigrateError> {
     MIGRATOR.run(pool).await
 }
 
+/// A pool and its name in the metrics.
+#[derive(Clone)]
+struct Pool {
+    pool: PgPool,
+    name: &'static str,
+}
+
+impl Pool {
+    /// Runs one query, recording its duration and, if it fails, the failure.
+    async fn timed<T>(
+        &self,
+        operation: &'static str,
+        query: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, RepositoryError> {
+        let started = Instant::now();
+        let result = query.await.map_err(failure);
+        let labels = [("operation", operation), ("pool", self.name)];
+        histogram!(DB_QUERY_DURATION, &labels).record(started.elapsed());
+        if let Err(error) = &result {
+            let kind = match error {
+                RepositoryError::ReadOnly(_) => "read_only",
+                RepositoryError::Unavailable(_) => "other",
+            };
+            counter!(DB_QUERY_ERRORS, "operation" => operation, "pool" => self.name, "kind" => kind)
+                .increment(1);
+        }
+        result
+    }
+
+    async fn ping(&self) -> Result<(), RepositoryError> {
+        let query = sqlx::query("SELECT 1").execute(&self.pool);
+        self.timed("check", query).await.map(drop)
+    }
+
+    fn record_usage(&self) {
+        let size = self.pool.size() as f64;
+        let idle = self.pool.num_idle() as f64;
+        let max = f64::from(self.pool.options().get_max_connections());
+        gauge!(DB_POOL_CONNECTIONS, "pool" => self.name, "state" => "idle").set(idle);
+        gauge!(DB_POOL_CONNECTIONS, "pool" => self.name, "state" => "in_use").set(size - idle);
+        gauge!(DB_POOL_MAX_CONNECTIONS, "pool" => self.name).set(max);
+    }
+}
+
 #[derive(Clone)]
 pub struct PgPostRepository {
-    pool: PgPool,
+    reads: Pool,
+    writes: Pool,
 }
 
 impl PgPostRepository {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+    /// Reads and writes on the primary.
+    pub fn new(primary: PgPool) -> Self {
+        let primary = Pool {
+            pool: primary,
+            name: "primary",
+        };
+        Self {
+            reads: primary.clone(),
+            writes: primary,
+        }
+    }
+
+    /// Reads on `replica`, writes on `primary`.
+    pub fn with_read_replica(primary: PgPool, replica: PgPool) -> Self {
+        Self {
+            reads: Pool {
+                pool: replica,
+                name: "replica",
+            },
+            ..Self::new(primary)
+        }
+    }
+
+    /// Sets the pool gauges; the metrics server calls it before each scrape.
+    pub fn record_pool_usage(&self) {
+        self.writes.record_usage();
+        if self.reads.name != self.writes.name {
+            self.reads.record_usage();
+        }
     }
 }
 
@@ -46,34 +127,36 @@ fn into_post((id, title, body): PostRow) -> Post {
 }
 
 fn failure(error: sqlx::Error) -> RepositoryError {
-    RepositoryError(format!("postgres: {error}"))
+    let code = error.as_database_error().and_then(|error| error.code());
+    let message = format!("postgres: {error}");
+    if code.as_deref() == Some(READ_ONLY_SQL_TRANSACTION) {
+        RepositoryError::ReadOnly(message)
+    } else {
+        RepositoryError::Unavailable(message)
+    }
 }
 
 #[async_trait]
 impl PostRepository for PgPostRepository {
     async fn list(&self) -> Result<Vec<Post>, RepositoryError> {
-        let rows: Vec<PostRow> =
-            sqlx::query_as("SELECT id, title, body FROM posts ORDER BY id DESC LIMIT $1")
-                .bind(LIST_LIMIT as i64)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(failure)?;
+        let query = sqlx::query_as("SELECT id, title, body FROM posts ORDER BY id DESC LIMIT $1")
+            .bind(LIST_LIMIT as i64)
+            .fetch_all(&self.reads.pool);
+        let rows: Vec<PostRow> = self.reads.timed("list", query).await?;
         Ok(rows.into_iter().map(into_post).collect())
     }
 
     async fn find(&self, id: PostId) -> Result<Option<Post>, RepositoryError> {
-        let row: Option<PostRow> =
-            sqlx::query_as("SELECT id, title, body FROM posts WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(failure)?;
+        let query = sqlx::query_as("SELECT id, title, body FROM posts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reads.pool);
+        let row: Option<PostRow> = self.reads.timed("find", query).await?;
         Ok(row.map(into_post))
     }
 
     async fn insert(&self, post: NewPost) -> Result<Post, RepositoryError> {
         // One statement either inserts, or (same key seen before) reads the earlier row.
-        let row: PostRow = sqlx::query_as(
+        let query = sqlx::query_as(
             "WITH inserted AS ( \
                  INSERT INTO posts (title, body, idempotency_key) VALUES ($1, $2, $3) \
                  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, title, body) \
@@ -85,17 +168,17 @@ impl PostRepository for PgPostRepository {
         .bind(post.title)
         .bind(post.body)
         .bind(post.idempotency_key)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(failure)?;
+        .fetch_one(&self.writes.pool);
+        let row: PostRow = self.writes.timed("insert", query).await?;
         Ok(into_post(row))
     }
 
+    /// Both pools when there are two: reads need one, writes and fresh reads the other.
     async fn check(&self) -> Result<(), RepositoryError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(drop)
-            .map_err(failure)
+        self.reads.ping().await?;
+        if self.reads.name != self.writes.name {
+            self.writes.ping().await?;
+        }
+        Ok(())
     }
 }

@@ -7,6 +7,7 @@ import drain from './drain.js';
 import type { Config } from './config.js';
 import { registerErrorHandlers } from './errors.js';
 import { loggerOptions } from './logger.js';
+import metrics, { createMetrics } from './metrics.js';
 import helmet from './plugins/helmet.js';
 import rateLimit from './plugins/rate-limit.js';
 {%- if cookiecutter.use_redis == "yes" %}
@@ -59,8 +60,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return typeof upstream === 'string' && REQUEST_ID.test(upstream) ? upstream : randomUUID();
     },
   });
+  const recorded = createMetrics();
   await app.register(clientAddress, { config });
   await app.register(drain, { windowMs: overrides.drainWindowMs ?? 0 });
+  await app.register(metrics, { metrics: recorded });
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     done();
@@ -73,6 +76,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       timeoutMs: config.backendTimeoutMs,
       maxConcurrent: config.backendMaxConcurrent,
       log: app.log,
+      observer: recorded.backend,
     });
   const assets = overrides.dev
     ? DEV_ASSETS
@@ -85,7 +89,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 {%- if cookiecutter.use_redis == "yes" %}
   await app.register(redis, { config });
 {%- endif %}
-  await app.register(rateLimit, { config });
+  await app.register(rateLimit, { config, metrics: recorded });
   if (assets.dir) await app.register(staticAssets, { root: assets.dir });
   const shell = createPageShell(assets, config.publicApiUrl);
   registerErrorHandlers(app, shell);

@@ -12,8 +12,26 @@ export interface BackendClient {
   isReachable(): Promise<boolean>;
 }
 
+/** Why a call failed: `not_called` when the circuit breaker refused it (open, or at capacity). */
+export type BackendFailure = 'timeout' | 'unreachable' | 'status' | 'invalid_response' | 'not_called';
+export type BackendOperation = 'list_posts' | 'get_post' | 'health';
+
 export class BackendError extends Error {
   override name = 'BackendError';
+
+  constructor(
+    message: string,
+    readonly reason: BackendFailure = 'unreachable',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Told about every call and every change of the circuit (the metrics). */
+export interface BackendObserver {
+  call(operation: BackendOperation, seconds: number, failure: BackendFailure | null): void;
+  circuit(state: 'closed' | 'half_open' | 'open'): void;
 }
 
 export interface BackendOptions {
@@ -22,6 +40,7 @@ export interface BackendOptions {
   /** Calls in flight at once; more are refused at once instead of queueing. */
   maxConcurrent: number;
   log: Pick<FastifyBaseLogger, 'info' | 'warn'>;
+  observer?: BackendObserver;
 }
 
 /** After this many calls in a window, a majority of failures opens the circuit... */
@@ -30,7 +49,7 @@ const ERROR_THRESHOLD_PERCENTAGE = 50;
 /** ...and one trial call is let through this long after it opened. */
 const RESET_TIMEOUT_MS = 5_000;
 
-export function createBackendClient({ baseUrl, timeoutMs, maxConcurrent, log }: BackendOptions): BackendClient {
+export function createBackendClient({ baseUrl, timeoutMs, maxConcurrent, log, observer }: BackendOptions): BackendClient {
   if (baseUrl === null) return fixtureBackend();
 
   // Everything that shows the backend is failing (unreachable, too slow, 5xx, not the contract)
@@ -40,21 +59,23 @@ export function createBackendClient({ baseUrl, timeoutMs, maxConcurrent, log }: 
     try {
       response = await fetch(`${baseUrl}${path}`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
-      const reason = error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : 'unreachable';
-      throw new BackendError(`GET ${path}: backend ${reason}`, { cause: error });
+      const timedOut = error instanceof Error && error.name === 'TimeoutError';
+      const reason = timedOut ? `timed out after ${timeoutMs} ms` : 'unreachable';
+      throw new BackendError(`GET ${path}: backend ${reason}`, timedOut ? 'timeout' : 'unreachable', { cause: error });
     }
     if (response.status === 404) return null;
-    if (!response.ok) throw new BackendError(`GET ${path}: backend answered ${response.status}`);
+    if (!response.ok) throw new BackendError(`GET ${path}: backend answered ${response.status}`, 'status');
     let body: unknown;
     try {
       body = await response.json();
     } catch (error) {
-      throw new BackendError(`GET ${path}: backend sent invalid JSON`, { cause: error });
+      throw new BackendError(`GET ${path}: backend sent invalid JSON`, 'invalid_response', { cause: error });
     }
     try {
       return read(body);
     } catch (error) {
-      throw new BackendError(`GET ${path}: ${error instanceof Error ? error.message : 'bad response'}`, { cause: error });
+      const message = `GET ${path}: ${error instanceof Error ? error.message : 'bad response'}`;
+      throw new BackendError(message, 'invalid_response', { cause: error });
     }
   }
 
@@ -67,27 +88,41 @@ export function createBackendClient({ baseUrl, timeoutMs, maxConcurrent, log }: 
     errorThresholdPercentage: ERROR_THRESHOLD_PERCENTAGE,
     resetTimeout: RESET_TIMEOUT_MS,
   });
-  breaker.on('open', () => log.warn('backend failing: circuit open, pages degrade without calling it'));
-  breaker.on('close', () => log.info('backend answering again: circuit closed'));
+  breaker.on('open', () => {
+    log.warn('backend failing: circuit open, pages degrade without calling it');
+    observer?.circuit('open');
+  });
+  breaker.on('halfOpen', () => observer?.circuit('half_open'));
+  breaker.on('close', () => {
+    log.info('backend answering again: circuit closed');
+    observer?.circuit('closed');
+  });
 
-  const call = async (path: string, read: (body: unknown) => unknown): Promise<unknown> => {
+  const call = async (operation: BackendOperation, path: string, read: (body: unknown) => unknown): Promise<unknown> => {
+    const started = performance.now();
     try {
-      return await breaker.fire(path, read);
+      const value = await breaker.fire(path, read);
+      observer?.call(operation, (performance.now() - started) / 1000, null);
+      return value;
     } catch (error) {
-      if (error instanceof BackendError) throw error;
       // Refused by the breaker itself: open, or at capacity.
-      throw new BackendError(`GET ${path}: backend not called (${error instanceof Error ? error.message : 'circuit open'})`, {
-        cause: error,
-      });
+      const failure =
+        error instanceof BackendError
+          ? error
+          : new BackendError(`GET ${path}: backend not called (${error instanceof Error ? error.message : 'circuit open'})`, 'not_called', {
+              cause: error,
+            });
+      observer?.call(operation, (performance.now() - started) / 1000, failure.reason);
+      throw failure;
     }
   };
 
   return {
-    listPosts: async () => (await call('/api/posts', parsePosts)) as Post[],
-    getPost: async (id) => (await call(`/api/posts/${id}`, parsePost)) as Post | null,
+    listPosts: async () => (await call('list_posts', '/api/posts', parsePosts)) as Post[],
+    getPost: async (id) => (await call('get_post', `/api/posts/${id}`, parsePost)) as Post | null,
     async isReachable() {
       try {
-        await call('/health', () => true);
+        await call('health', '/health', () => true);
         return true;
       } catch {
         return false;

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 describe('loadConfig', () => {
   it('has working defaults for development', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', production: false, backendUrl: null, rateLimitMax: 100 });
+    expect(config).toMatchObject({ port: 3000, metricsPort: 9091, host: '0.0.0.0', production: false, backendUrl: null, rateLimitMax: 100 });
   });
 
   it.each([
@@ -17,6 +17,9 @@ describe('loadConfig', () => {
     [{ TRUSTED_PROXIES: 'true' }, /TRUSTED_PROXIES must list IP addresses or CIDR ranges/],
     [{ TRUSTED_PROXIES: '10.0.0.0/33' }, /TRUSTED_PROXIES/],
     [{ TRUSTED_PROXIES: '10.0.0.1, *' }, /TRUSTED_PROXIES/],
+    [{ METRICS_PORT: '3000' }, /METRICS_PORT must differ from PORT/],
+    [{ PORT: '9100', METRICS_PORT: '9100' }, /METRICS_PORT must differ from PORT/],
+    [{ METRICS_PORT: '0' }, /METRICS_PORT must be an integer/],
   ])('rejects %j with one clear line', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -7,6 +7,8 @@ export interface Config {
   /** PORT, HOST: where to listen (Fly routes to 0.0.0.0:3000 by default). */
   port: number;
   host: string;
+  /** METRICS_PORT: Prometheus `/metrics` on HOST, a listener of its own (never PORT). */
+  metricsPort: number;
   /** NODE_ENV: `production` in the image{% if cookiecutter.use_redis == "yes" %}; REDIS_URL is then required{% endif %}{% if cookiecutter.use_sentry == "yes" %}; names the environment in error reports{% endif %}. */
   production: boolean;
   /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). */
@@ -105,8 +107,14 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('REDIS_URL must be set in production (the rate limit is shared through Redis)');
   }
 {%- endif %}
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const metricsPort = integer(env, 'METRICS_PORT', 9091, 1, 65535);
+  if (metricsPort === port) {
+    throw new ConfigError(`METRICS_PORT must differ from PORT (${port}): metrics are never served on the public port`);
+  }
   return {
-    port: integer(env, 'PORT', 3000, 0, 65535),
+    port,
+    metricsPort,
     host: optional(env, 'HOST') ?? '0.0.0.0',
     production,
     logLevel,

@@ -1,6 +1,7 @@
 // Production entry: validate the environment, build the app, listen, shut down cleanly.
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { listenForMetrics } from './metrics-server.js';
 
 /** Fly's proxy, or any client, may still send on open connections for this long after SIGTERM. */
 const DRAIN_WINDOW_MS = 5_000;
@@ -18,6 +19,12 @@ async function main(): Promise<void> {
   }
 
   const app = await buildApp(config, { drainWindowMs: DRAIN_WINDOW_MS });
+  const metricsServer = await listenForMetrics(app.metrics.registry, { host: config.host, port: config.metricsPort });
+  // Closed with the app, after the drain: a Machine that is stopping can still be scraped.
+  app.addHook('onClose', async () => {
+    metricsServer.closeAllConnections();
+    await new Promise((resolve) => metricsServer.close(resolve));
+  });
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {

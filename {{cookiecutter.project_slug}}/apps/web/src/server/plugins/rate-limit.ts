@@ -2,6 +2,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
+import type { Metrics } from '../metrics.js';
 {%- if cookiecutter.use_redis == "yes" %}
 import { failoverRateLimitStore } from './redis/rate-limit-store.js';
 {%- endif %}
@@ -13,12 +14,13 @@ import { failoverRateLimitStore } from './redis/rate-limit-store.js';
  * With REDIS_URL the counters live in Redis, so every Machine shares one limit.
 {%- endif %}
  */
-async function rateLimit(app: FastifyInstance, { config }: { config: Config }) {
+async function rateLimit(app: FastifyInstance, { config, metrics }: { config: Config; metrics: Metrics }) {
   await app.register(fastifyRateLimit, {
     global: true,
     max: config.rateLimitMax,
     timeWindow: config.rateLimitWindowMs,
     keyGenerator: (request) => request.clientIp,
+    onExceeded: () => metrics.rateLimited(),
 {%- if cookiecutter.use_redis == "yes" %}
     store: app.redis ? failoverRateLimitStore(app.redis, app.log) : undefined,
 {%- endif %}

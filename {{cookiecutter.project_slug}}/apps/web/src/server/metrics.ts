@@ -1,0 +1,137 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BackendObserver } from './backend.js';
+
+/**
+ * Every metric this server records (beside prom-client's defaults: event-loop lag, heap, RSS, CPU);
+ * the dashboard in docs/grafana/ and the tests read the names here. Labels take few values:
+ * `route` is the route pattern (`/posts/:id`) or `unmatched`, never a raw path.
+ */
+export const METRIC_NAMES = {
+  httpRequests: 'http_requests_total',
+  httpRequestDuration: 'http_request_duration_seconds',
+  httpRequestsInFlight: 'http_requests_in_flight',
+  rateLimitRejections: 'rate_limit_rejections_total',
+  backendRequestDuration: 'backend_request_duration_seconds',
+  backendRequestErrors: 'backend_request_errors_total',
+  backendCircuitState: 'backend_circuit_state',
+} as const;
+
+/** prom-client's default metrics that the dashboard reads (`collectDefaultMetrics` registers them). */
+export const RUNTIME_METRIC_NAMES = [
+  'nodejs_eventloop_lag_p99_seconds',
+  'nodejs_heap_size_used_bytes',
+  'process_resident_memory_bytes',
+  'process_cpu_seconds_total',
+] as const;
+
+/** The `route` of requests no route matched (404s): one label value for every unknown path. */
+export const UNMATCHED = 'unmatched';
+
+/** `backend_circuit_state` values. */
+export const CIRCUIT_STATES = { closed: 0, half_open: 1, open: 2 } as const;
+
+type HttpLabel = 'method' | 'route' | 'status';
+
+export interface Metrics {
+  registry: Registry;
+  http: { requests: Counter<HttpLabel>; duration: Histogram<HttpLabel>; inFlight: Gauge };
+  /** Counts a request refused by the rate limit. */
+  rateLimited(): void;
+  /** Records the backend client's calls and circuit state. */
+  backend: BackendObserver;
+}
+
+/** One registry per app (tests build many apps in one process). */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const labelNames: HttpLabel[] = ['method', 'route', 'status'];
+  const help = {
+    requests: 'Requests answered, by method, route pattern and status',
+    duration: 'Time to answer a request, by method, route pattern and status',
+    backendDuration: 'Calls to the backend API, by operation and outcome (ok, error, rejected)',
+    circuit: 'Circuit breaker in front of the backend: 0 closed, 1 half-open, 2 open',
+  };
+  const http = {
+    requests: new Counter({ name: METRIC_NAMES.httpRequests, help: help.requests, labelNames, registers }),
+    duration: new Histogram({ name: METRIC_NAMES.httpRequestDuration, help: help.duration, labelNames, registers }),
+    inFlight: new Gauge({ name: METRIC_NAMES.httpRequestsInFlight, help: 'Requests being answered now', registers }),
+  };
+  const rateLimited = new Counter({
+    name: METRIC_NAMES.rateLimitRejections,
+    help: 'Requests refused by a limit (per_client: 429)',
+    labelNames: ['limit'],
+    registers,
+  });
+  const backendDuration = new Histogram({
+    name: METRIC_NAMES.backendRequestDuration,
+    help: help.backendDuration,
+    labelNames: ['operation', 'outcome'],
+    registers,
+  });
+  const backendErrors = new Counter({
+    name: METRIC_NAMES.backendRequestErrors,
+    help: 'Failed backend calls, by operation and reason',
+    labelNames: ['operation', 'reason'],
+    registers,
+  });
+  const circuit = new Gauge({ name: METRIC_NAMES.backendCircuitState, help: help.circuit, registers });
+  circuit.set(CIRCUIT_STATES.closed);
+
+  return {
+    registry,
+    http,
+    rateLimited: () => rateLimited.inc({ limit: 'per_client' }),
+    backend: {
+      call(operation, seconds, failure) {
+        const outcome = failure === null ? 'ok' : failure === 'not_called' ? 'rejected' : 'error';
+        backendDuration.observe({ operation, outcome }, seconds);
+        if (failure !== null) backendErrors.inc({ operation, reason: failure });
+      },
+      circuit: (state) => circuit.set(CIRCUIT_STATES[state]),
+    },
+  };
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+function routeLabel(request: FastifyRequest): string {
+  const route = request.is404 ? undefined : request.routeOptions.url;
+  if (route === undefined) return UNMATCHED;
+  // @fastify/static registers one route per built file: one label for all of them.
+  return route.startsWith('/assets/') ? '/assets/*' : route;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+}
+
+/** Request count, latency and in-flight requests of every route, the 404 handler included. */
+async function httpMetrics(app: FastifyInstance, { metrics }: { metrics: Metrics }) {
+  const { requests, duration, inFlight } = metrics.http;
+  app.decorate('metrics', metrics);
+  // Callback hooks, like the app's others: no promise per request on the hot path.
+  app.addHook('onRequest', (_request, reply, done) => {
+    inFlight.inc();
+    // 'close' comes once per response, also when the client goes away before it is sent.
+    reply.raw.once('close', () => inFlight.dec());
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const labels = {
+      method: METHODS.has(request.method) ? request.method : 'other',
+      route: routeLabel(request),
+      status: String(reply.statusCode),
+    };
+    requests.inc(labels);
+    duration.observe(labels, reply.elapsedTime / 1000);
+    done();
+  });
+}
+
+export default fp(httpMetrics, { name: 'metrics' });
