@@ -46,7 +46,7 @@ def web_app(work: Path, env: dict) -> tuple[Server, dict]:
     run(["pnpm", "install", "--no-frozen-lockfile"], cwd=project, env=env)
     run(["pnpm", "run", "build"], cwd=project, env=env)
     manifest = json.loads((project / "package.json").read_text())
-    server = Server("generated", "generated app", ["node", "dist/server/index.js"], project,
+    server = Server("generated", "generated app", ["node", "dist/server/index.cjs"], project,
                     env={"PATH": env["PATH"], **WEB_ENV})
     return server, manifest["devDependencies"]
 
@@ -139,7 +139,7 @@ def web_final_stage_payload(work: Path, env: dict, reuse: bool) -> tuple[int, bo
     inputs is taken instead of building again.
     """
     project = bake(work / "baked", **FULL_MONOREPO)
-    install_like_the_user(project, FULL_MONOREPO["package_manager"])
+    install_like_the_user(project, FULL_MONOREPO["package_manager"], env)
     digest = hashlib.sha256(run(["node", "--version"], cwd=project, env=env).encode())
     for path in sorted(p for p in project.rglob("*") if p.is_file()):
         digest.update(path.relative_to(project).as_posix().encode() + b"\0" + path.read_bytes())

@@ -199,7 +199,7 @@ def main() -> None:
               f" node --cpu-prof: {load.requests:,} requests, {load.requests_per_second:,.0f} req/s while profiled,"
               f" p99 {load.p99_ms:.0f} ms\n")
         # The profile starts with the process; leave out start-up and warm-up.
-        print(summarise(json.loads(profile_file.read_text()), generated.cwd / "dist" / "server" / "index.js",
+        print(summarise(json.loads(profile_file.read_text()), generated.cwd / "dist" / "server" / "index.cjs",
                         (load_from - spawned) * 1000, args.top))
 
 

@@ -177,7 +177,7 @@ def test_web_app_pages_show_the_posts_of_the_api(built_monorepo, api_server, tmp
     env = {**built_monorepo.env, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn",
            "COMPOSABLE_RUST_BACKEND_URL": api_server.url}
     env.pop("NODE_ENV", None)  # production would also demand Redis and a session secret
-    web = ServerProcess(["node", "dist/server/index.js"], built_monorepo.web, env, port,
+    web = ServerProcess(["node", "dist/server/index.cjs"], built_monorepo.web, env, port,
                  tmp_path / "web.log")
     try:
         web.wait_until_up()

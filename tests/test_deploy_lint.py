@@ -174,7 +174,7 @@ def test_web_final_stage_copies_only_the_build_output(baked):
     copies = [df.parse_copy(i) for i in final_stage(baked.web / "Dockerfile").all("COPY")]
     assert all(c.from_stage == "build" for c in copies), "runtime files come from the build stage only"
     sources = sorted(Path(s).name for c in copies for s in c.sources)
-    assert sources == ["dist", "package.json"], sources
+    assert sources == ["dist"], sources
 
 
 def test_web_build_context_contains_every_copied_source(baked):
@@ -201,7 +201,7 @@ def test_dockerignore_keeps_secrets_and_local_artefacts_out_of_the_context(baked
         for path in (".env", ".env.production", "target/release/api", ".git/config"):
             assert df.is_ignored(path, rules), f"{ignore}: {path} would reach the builder"
     rules = df.ignore_rules(baked.root / ".dockerignore")
-    for path in ("node_modules/x/index.js", "apps/web/node_modules/x", "dist/server/index.js", "docs/RUNBOOK.md"):
+    for path in ("node_modules/x/index.js", "apps/web/node_modules/x", "dist/server/index.cjs", "docs/RUNBOOK.md"):
         assert df.is_ignored(path, rules), path
     for path in ("package.json", "src/server/index.ts", "packages/shared/src/index.ts"):
         assert not df.is_ignored(path, rules), f"{path} must stay in the context"

@@ -162,7 +162,7 @@ def test_hostile_project_name_is_exactly_the_rendered_page_title(tmp_path):
     port = free_port()
     env = {**built.env, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn"}
     env.pop("NODE_ENV", None)
-    server = ServerProcess(["node", "dist/server/index.js"], root, env, port, tmp_path / "server.log")
+    server = ServerProcess(["node", "dist/server/index.cjs"], root, env, port, tmp_path / "server.log")
     try:
         server.wait_until_up()
         page = http(server.url + "/", {"accept": "text/html"}).text

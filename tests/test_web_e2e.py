@@ -77,12 +77,12 @@ def fake_backend():
 
 
 def start_web(project, env: dict, cwd: Path | None = None) -> ServerProcess:
-    """`node dist/server/index.js` (of `cwd`, default the project's web app) in production mode on
+    """`node dist/server/index.cjs` (of `cwd`, default the project's web app) in production mode on
     127.0.0.1:<free port>, on the Node the project targets."""
     cwd = cwd or project.web
     port = free_port()
     server = ServerProcess(
-        ["node", "dist/server/index.js"], cwd,
+        ["node", "dist/server/index.cjs"], cwd,
         {**project.env, "NODE_ENV": "production", "HOST": "127.0.0.1", "PORT": str(port),
          "LOG_LEVEL": "warn", **env},
         port, cwd / f"server-{port}.log")
@@ -242,7 +242,7 @@ def test_server_bundle_runs_from_dist_alone_without_node_modules(project, server
 
 def test_bad_configuration_exits_1_with_one_line(project, server_env):
     for variable, value in (("PORT", "not-a-port"), ("TRUSTED_PROXIES", "true")):
-        result = subprocess.run(["node", "dist/server/index.js"], cwd=project.web, text=True, timeout=30,
+        result = subprocess.run(["node", "dist/server/index.cjs"], cwd=project.web, text=True, timeout=30,
                                 env={**project.env, **server_env, "NODE_ENV": "production", variable: value},
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert result.returncode == 1, variable

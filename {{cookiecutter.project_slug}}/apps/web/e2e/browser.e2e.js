@@ -75,14 +75,14 @@ async function main() {
     console.log(`SKIPPED: ${message}`);
     return;
   }
-  if (!existsSync('dist/server/index.js')) throw new Error('no build found: run the build script first');
+  if (!existsSync('dist/server/index.cjs')) throw new Error('no build found: run the build script first');
 
   const fakeBackend = process.env.E2E_BACKEND_URL ? null : await startFakeBackend();
   const backendUrl =
     process.env.E2E_BACKEND_URL ?? `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (fakeBackend?.address()).port}`;
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, ['dist/server/index.js'], {
+  const server = spawn(process.execPath, ['dist/server/index.cjs'], {
     env: {
       ...process.env,
       // The built server as in production, minus the production-only start checks; set
