@@ -279,7 +279,7 @@ def test_ready_checks_redis_and_pages_share_backend_answers_through_it(project, 
 
 def test_bundles_leave_out_dompurify_and_jsdom(project):
     """The library's root entry re-exports a sanitizer built on jsdom; the app imports around it."""
-    bundles = [project.web / "dist" / "server" / "index.js", *(project.web / "dist" / "client" / "assets").glob("*.js")]
+    bundles = [project.web / "dist" / "server" / "index.cjs", *(project.web / "dist" / "client" / "assets").glob("*.js")]
     for bundle in bundles:
         text = bundle.read_text(errors="replace")
         for marker in ("isomorphic-dompurify", "DOMPurify", "jsdom"):
