@@ -232,23 +232,21 @@ def soak(server: ServerProcess, page_paths: list[str], rate: float) -> dict:
 
 def test_web_memory_stays_bounded_under_a_long_mixed_and_hostile_load(built_standalone, tmp_path):
     # FLY_APP_NAME: the server reads Fly-Client-IP, so every hostile request is a new client.
-    web = start_web(built_standalone, tmp_path, FLY_APP_NAME="soak")
-    try:
-        figures = soak(web, ["/", "/posts/1"], rate=200)
-    finally:
-        web.stop()
-    print(f"\nweb soak: {figures}")
-    assert figures["server_errors"] == 0 and not failures_other_than_4xx(figures)
-    assert figures["rss_at_end_kib"] <= figures["rss_after_warm_up_kib"] * 1.2, figures
+    assert_soak_stays_bounded("web", start_web(built_standalone, tmp_path, FLY_APP_NAME="soak"),
+                              ["/", "/posts/1"])
 
 
 def test_api_memory_stays_bounded_under_a_long_mixed_and_hostile_load(api_binary, migrated_database, tmp_path):
-    api = start_api(api_binary, migrated_database, tmp_path, FLY_APP_NAME="soak")
+    assert_soak_stays_bounded("api", start_api(api_binary, migrated_database, tmp_path, FLY_APP_NAME="soak"),
+                              ["/api/posts", "/api/posts/1"])
+
+
+def assert_soak_stays_bounded(name: str, server, paths: list[str]) -> None:
     try:
-        figures = soak(api, ["/api/posts", "/api/posts/1"], rate=200)
+        figures = soak(server, paths, rate=200)
     finally:
-        api.stop()
-    print(f"\napi soak: {figures}")
+        server.stop()
+    print(f"\n{name} soak: {figures}")
     assert figures["server_errors"] == 0 and not failures_other_than_4xx(figures)
     assert figures["rss_at_end_kib"] <= figures["rss_after_warm_up_kib"] * 1.2, figures
 
