@@ -144,6 +144,13 @@ def test_server_runs_on_the_node_major_its_bake_asked_for(project, server):
     assert running_node_major(server.process.pid) == asked
 
 
+def test_server_starts_without_node_warnings(server):
+    """A deprecation or experimental warning (a dependency calling `url.parse()`, say) would reach
+    stderr at every start of every Machine: none on the Node major the bake targets."""
+    warnings = [line for line in server.output().splitlines() if re.match(r"\(node:\d+\) .*Warning", line)]
+    assert not warnings, warnings
+
+
 def test_pages_are_server_rendered_with_the_backend_posts(server):
     page = http(f"{server.url}/", {"accept": "text/html"})
     assert page.status == 200

@@ -12,6 +12,8 @@ declare module 'fastify' {
   }
 }
 
+const CONNECT_TIMEOUT_MS = 2000;
+
 async function redis(app: FastifyInstance, { config }: { config: Config }) {
   if (!config.redisUrl) {
     app.decorate('redis', null);
@@ -21,7 +23,7 @@ async function redis(app: FastifyInstance, { config }: { config: Config }) {
     // Fail fast instead of queueing: callers fall back (rate limit, cache), /ready reports it.
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
-    connectTimeout: 2000,
+    connectTimeout: CONNECT_TIMEOUT_MS,
   });
   // ioredis reports every reconnection attempt: log the outage once, and its end.
   let down = false;
@@ -36,6 +38,24 @@ async function redis(app: FastifyInstance, { config }: { config: Config }) {
   app.decorate('redis', client);
   app.addHook('onClose', async () => {
     await client.quit().catch(() => client.disconnect());
+  });
+  await firstAttempt(client);
+}
+
+/**
+ * Wait for the first connection attempt before the server listens: without an offline queue,
+ * requests that came before it would count their rate limit in this Machine's memory. A Redis
+ * that is down at boot costs the start at most the connect timeout; the server then starts degraded.
+ */
+function firstAttempt(client: Redis): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(settle, CONNECT_TIMEOUT_MS + 500);
+    function settle() {
+      clearTimeout(timer);
+      client.off('ready', settle).off('error', settle);
+      resolve();
+    }
+    client.once('ready', settle).once('error', settle);
   });
 }
 
