@@ -569,6 +569,26 @@ def test_every_documented_variable_is_read_by_what_the_doc_says_reads_it(project
     assert not problems, "\n".join(problems)
 
 
+def test_each_config_module_documents_exactly_the_variables_it_reads(project):
+    """config.ts documents each variable on its field, config.rs in its module table: what a
+    reader of the source sees must be what it reads (every feature's, as the table marks them)."""
+    web = (project.web / "src" / "server" / "config.ts").read_text(encoding="utf-8")
+    web_documented = set()
+    for comment in re.findall(r"/\*\*[\s*]*(.*?)\*/", web, re.S):
+        # Names with an underscore anywhere; single words (PORT, HOST) where a comment opens with them.
+        web_documented |= set(re.findall(rf"\b({ENV_NAME}_[A-Z0-9_]+)\b", comment))
+        web_documented |= set(re.findall(ENV_NAME, re.match(r"[A-Z, ]*(?=:)|", comment)[0]))
+    problems = [f"config.ts reads {name} but documents it on no field" for name in sorted(web_reads(project) - web_documented)]
+    problems += [f"config.ts documents {name}, which it does not read" for name in sorted(web_documented - web_reads(project))]
+    if project.api is not None:
+        rust = (project.api / "src" / "config.rs").read_text(encoding="utf-8")
+        table = set(re.findall(rf"^//! \| `({ENV_NAME})` \|", rust, re.M))
+        reads = set(re.findall(rf'var\("({ENV_NAME})"\)', rust))
+        problems += [f"config.rs reads {name}, missing from its module table" for name in sorted(reads - table)]
+        problems += [f"config.rs's module table lists {name}, which it does not read" for name in sorted(table - reads)]
+    assert not problems, "\n".join(problems)
+
+
 # --- flyctl ----------------------------------------------------------------------------------
 
 COMMANDS = FLYCTL["commands"]
