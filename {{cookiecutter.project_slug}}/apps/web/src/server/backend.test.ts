@@ -45,6 +45,12 @@ describe('backend client', () => {
     expect(await client(api.url).getPost(2)).toBeNull();
   });
 
+  it('takes a 404 for a list or for /health as a failure: that is not the API', async () => {
+    const api = await backend((_, response) => json(response, 404, {}));
+    await expect(client(api.url).listPosts()).rejects.toThrow(/answered 404/);
+    expect(await client(api.url).isReachable()).toBe(false);
+  });
+
   it.each([
     ['slower than the timeout', async (_: IncomingMessage, response: ServerResponse) => {
       await sleep(1_000);

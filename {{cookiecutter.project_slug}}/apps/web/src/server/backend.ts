@@ -53,8 +53,9 @@ export function createBackendClient({ baseUrl, timeoutMs, maxConcurrent, log, ob
   if (baseUrl === null) return fixtureBackend();
 
   // Everything that shows the backend is failing (unreachable, too slow, 5xx, not the contract)
-  // happens inside the breaker, so it counts; a 404 is an answer (null), not a failure.
-  async function request(path: string, read: (body: unknown) => unknown): Promise<unknown> {
+  // happens inside the breaker, so it counts. A 404 is an answer (null) only where the caller
+  // asks for one thing by id; on a list or /health it is the wrong backend, a failure.
+  async function request(path: string, read: (body: unknown) => unknown, nullOn404: boolean): Promise<unknown> {
     let response: Response;
     try {
       response = await fetch(`${baseUrl}${path}`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
@@ -63,7 +64,7 @@ export function createBackendClient({ baseUrl, timeoutMs, maxConcurrent, log, ob
       const reason = timedOut ? `timed out after ${timeoutMs} ms` : 'unreachable';
       throw new BackendError(`GET ${path}: backend ${reason}`, timedOut ? 'timeout' : 'unreachable', { cause: error });
     }
-    if (response.status === 404) return null;
+    if (response.status === 404 && nullOn404) return null;
     if (!response.ok) throw new BackendError(`GET ${path}: backend answered ${response.status}`, 'status');
     let body: unknown;
     try {
@@ -98,28 +99,29 @@ export function createBackendClient({ baseUrl, timeoutMs, maxConcurrent, log, ob
     observer?.circuit('closed');
   });
 
-  const call = async (operation: BackendOperation, path: string, read: (body: unknown) => unknown): Promise<unknown> => {
+  const call = async (operation: BackendOperation, path: string, read: (body: unknown) => unknown, nullOn404 = false) => {
     const started = performance.now();
+    let failure: BackendFailure | null = null;
     try {
-      const value = await breaker.fire(path, read);
-      observer?.call(operation, (performance.now() - started) / 1000, null);
-      return value;
+      return await breaker.fire(path, read, nullOn404);
     } catch (error) {
       // Refused by the breaker itself: open, or at capacity.
-      const failure =
+      const backendError =
         error instanceof BackendError
           ? error
           : new BackendError(`GET ${path}: backend not called (${error instanceof Error ? error.message : 'circuit open'})`, 'not_called', {
               cause: error,
             });
-      observer?.call(operation, (performance.now() - started) / 1000, failure.reason);
-      throw failure;
+      failure = backendError.reason;
+      throw backendError;
+    } finally {
+      observer?.call(operation, (performance.now() - started) / 1000, failure);
     }
   };
 
   return {
     listPosts: async () => (await call('list_posts', '/api/posts', parsePosts)) as Post[],
-    getPost: async (id) => (await call('get_post', `/api/posts/${id}`, parsePost)) as Post | null,
+    getPost: async (id) => (await call('get_post', `/api/posts/${id}`, parsePost, true)) as Post | null,
     async isReachable() {
       try {
         await call('health', '/health', () => true);
