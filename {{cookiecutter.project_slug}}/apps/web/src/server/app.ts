@@ -39,8 +39,6 @@ export interface AppOverrides {
   dev?: boolean;
   /** Where the JSON log lines go; defaults to stdout. */
   logStream?: { write(line: string): void };
-  /** How long `app.drain()` keeps serving open connections; 0 closes at once. */
-  drainWindowMs?: number;
 }
 
 /** The whole server, ready to `listen()` or `inject()`. Registration order is the request order. */
@@ -62,7 +60,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   const recorded = createMetrics();
   await app.register(clientAddress, { config });
-  await app.register(drain, { windowMs: overrides.drainWindowMs ?? 0 });
+  await app.register(drain);
   await app.register(metrics, { metrics: recorded });
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);

@@ -1,18 +1,13 @@
-import { Server, type Socket } from 'node:net';
+import { Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Stop accepting connections, serve the open ones for a while, then close. */
-    drain(): Promise<void>;
+    /** Stop accepting connections, serve the open ones for up to `windowMs`, then close. */
+    drain(windowMs: number): Promise<void>;
   }
-}
-
-export interface DrainOptions {
-  /** How long requests on already-open connections are still served after the listener closes. */
-  windowMs: number;
 }
 
 /**
@@ -22,24 +17,24 @@ export interface DrainOptions {
  * Machine. Once those connections are gone, or after `windowMs`, the app closes: idle sockets are
  * dropped, in-flight requests finish, then the onClose hooks run (Redis, Sentry).
  */
-async function drain(app: FastifyInstance, { windowMs }: DrainOptions) {
+async function drain(app: FastifyInstance) {
   let draining = false;
-  const open = new Set<Socket>();
-  app.server.on('connection', (socket: Socket) => {
-    open.add(socket);
-    socket.once('close', () => open.delete(socket));
-  });
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) reply.header('connection', 'close');
     done(null, payload);
   });
-  app.decorate('drain', async () => {
+  app.decorate('drain', async (windowMs: number) => {
     draining = true;
-    // net.Server's close stops listening only; http.Server's would also drop idle keep-alive
-    // sockets at once, racing clients that are sending a request on them right now.
-    if (app.server.listening) Server.prototype.close.call(app.server);
-    const deadline = Date.now() + windowMs;
-    while (open.size > 0 && Date.now() < deadline) await sleep(25);
+    if (app.server.listening) {
+      // net.Server's close stops listening only, and calls back once every connection is gone;
+      // http.Server's would also drop idle keep-alive sockets at once, racing clients that are
+      // sending a request on them right now.
+      const connectionsGone = new Promise<void>((resolve) => Server.prototype.close.call(app.server, () => resolve()));
+      const window = new AbortController();
+      const windowOver = sleep(windowMs, undefined, { signal: window.signal }).catch(() => undefined);
+      await Promise.race([connectionsGone, windowOver]);
+      window.abort();
+    }
     await app.close();
   });
 }

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const app = await buildApp(config, { drainWindowMs: DRAIN_WINDOW_MS });
+  const app = await buildApp(config);
   const metricsServer = await listenForMetrics(app.metrics.registry, { host: config.host, port: config.metricsPort });
   // Closed with the app, after the drain: a Machine that is stopping can still be scraped.
   app.addHook('onClose', async () => {
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS);
     timer.unref();
-    app.drain().then(
+    app.drain(DRAIN_WINDOW_MS).then(
       () => {
         app.log.info({ ms: Date.now() - started }, 'shut down cleanly');
         process.exit(0);

@@ -99,10 +99,8 @@ export function createMetrics(): Metrics {
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 function routeLabel(request: FastifyRequest): string {
-  const route = request.is404 ? undefined : request.routeOptions.url;
-  if (route === undefined) return UNMATCHED;
-  // @fastify/static registers one route per built file: one label for all of them.
-  return route.startsWith('/assets/') ? '/assets/*' : route;
+  // A route pattern (the static files are one wildcard route, `/assets/*`), never a raw path.
+  return (request.is404 ? undefined : request.routeOptions.url) ?? UNMATCHED;
 }
 
 declare module 'fastify' {

@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
  * The headers helmet sets for these options, computed once: the policy never changes while the
  * server runs, so rebuilding it per request (what @fastify/helmet does) is pure cost.
  */
-export function securityHeaders(options: HelmetOptions): Record<string, string> {
+function securityHeaders(options: HelmetOptions): Record<string, string> {
   const headers: Record<string, string> = {};
   const response = {
     setHeader: (name: string, value: string | number) => void (headers[name.toLowerCase()] = String(value)),
