@@ -206,32 +206,18 @@ impl Config {
 
         let host: IpAddr = parse(var("HOST"), "HOST", "an IP address such as 0.0.0.0 or ::")?
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        let port = match parse::<u16>(var("PORT"), "PORT", "a port number from 1 to 65535")? {
-            None => 8080,
-            Some(0) => {
-                return Err(invalid(
-                    "PORT",
-                    var("PORT"),
-                    "a port number from 1 to 65535",
-                ));
-            }
-            Some(port) => port,
-        };
-        let metrics_port = match parse::<u16>(
-            var("METRICS_PORT"),
-            "METRICS_PORT",
-            "a port number from 1 to 65535, other than PORT",
-        )? {
-            None => 9092,
-            Some(metrics_port) if metrics_port == 0 || metrics_port == port => {
-                return Err(invalid(
-                    "METRICS_PORT",
-                    var("METRICS_PORT"),
-                    "a port number from 1 to 65535, other than PORT",
-                ));
-            }
-            Some(metrics_port) => metrics_port,
-        };
+        let port = positive::<u16>(var("PORT"), "PORT", PORT_NUMBER)?.unwrap_or(8080);
+        let metrics_port =
+            positive::<u16>(var("METRICS_PORT"), "METRICS_PORT", METRICS_PORT_NUMBER)?
+                .unwrap_or(9092);
+        // Also when METRICS_PORT is left at its default: the two listeners cannot share a port.
+        if metrics_port == port {
+            return Err(invalid(
+                "METRICS_PORT",
+                var("METRICS_PORT"),
+                METRICS_PORT_NUMBER,
+            ));
+        }
 
         let http = HttpConfig {
             cors_allowed_origins: cors_origins(var("CORS_ALLOWED_ORIGINS"))?,
@@ -367,6 +353,9 @@ fn region_code(
         .transpose()
 }
 
+const PORT_NUMBER: &str = "a port number from 1 to 65535";
+const METRICS_PORT_NUMBER: &str = "a port number from 1 to 65535, other than PORT";
+
 fn invalid(variable: &'static str, value: Option<String>, expected: &'static str) -> ConfigError {
     ConfigError {
         variable,
@@ -485,6 +474,11 @@ mod tests {
         assert_eq!(default.metrics_listen, "127.0.0.1:9092".parse().unwrap());
         let chosen = config(&[("METRICS_PORT", "9100")]).unwrap();
         assert_eq!(chosen.metrics_listen.port(), 9100);
+        let clash = config(&[("PORT", "9092")]).unwrap_err();
+        assert_eq!(
+            clash.to_string(),
+            format!("invalid METRICS_PORT: expected {METRICS_PORT_NUMBER}")
+        );
     }
 
     #[test]
