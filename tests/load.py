@@ -6,18 +6,19 @@ is recorded with when it was sent and how it ended, so a test can count errors i
 The load stops by itself after `seconds`; it only ever targets 127.0.0.1.
 """
 
-import http.client
 import itertools
+import json
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from http.client import HTTPConnection, HTTPException
+
+from servers import http
 
 
 @dataclass
 class Outcome:
-    sent: float  # time.monotonic() when the request was sent
-    path: str
     status: int | None = None  # None when the request failed without an answer
     error: str | None = None  # the exception's class name
     refused: bool = False  # a new connection was refused: sent after the listener closed
@@ -40,16 +41,12 @@ class KeepAliveLoad:
         self._lock = threading.Lock()
         self._numbers = itertools.count()
         self._threads = [threading.Thread(target=self._worker, daemon=True) for _ in range(self.connections)]
-        self._stop = threading.Event()
 
     def start(self) -> "KeepAliveLoad":
         self._deadline = time.monotonic() + self.seconds
         for thread in self._threads:
             thread.start()
         return self
-
-    def stop(self) -> None:
-        self._stop.set()
 
     def join(self) -> list[Outcome]:
         for thread in self._threads:
@@ -60,7 +57,7 @@ class KeepAliveLoad:
         connection = None
         interval = self.connections / self.rate if self.rate else 0.0
         next_send = time.monotonic()
-        while not self._stop.is_set() and time.monotonic() < self._deadline:
+        while time.monotonic() < self._deadline:
             if interval:
                 time.sleep(max(0.0, next_send - time.monotonic()))
                 next_send += interval
@@ -68,8 +65,8 @@ class KeepAliveLoad:
             path = self.paths[number % len(self.paths)]
             fresh = connection is None
             if fresh:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-            outcome = Outcome(time.monotonic(), path)
+                connection = HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+            outcome = Outcome()
             try:
                 connection.request("GET", path, headers=self.headers(number))
                 reply = connection.getresponse()
@@ -82,7 +79,7 @@ class KeepAliveLoad:
                 outcome.error, outcome.refused = type(error).__name__, fresh
                 connection = None
                 time.sleep(0.01)
-            except (OSError, http.client.HTTPException) as error:
+            except (OSError, HTTPException) as error:
                 outcome.error = type(error).__name__
                 connection.close()
                 connection = None
@@ -132,22 +129,21 @@ class IdempotentWriter:
         return self.creates
 
     def _send(self, create: Create) -> None:
-        import json
-        import urllib.error
-        import urllib.request
         body = json.dumps({"title": f"Durable {create.key}", "body": "written under faults"}).encode()
-        request = urllib.request.Request(f"{self.base_url}/api/posts", data=body, method="POST", headers={
-            "content-type": "application/json", "authorization": f"Bearer {self.token}", "idempotency-key": create.key})
+        headers = {"content-type": "application/json", "authorization": f"Bearer {self.token}",
+                   "idempotency-key": create.key}
         create.attempts += 1
         try:
-            with urllib.request.urlopen(request, timeout=5) as reply:
-                create.status, create.post_id = reply.status, json.loads(reply.read())["id"]
-        except urllib.error.HTTPError as error:
-            create.status = error.code
-            create.failures.append(error.code)
-        except (OSError, http.client.HTTPException) as error:
+            reply = http(f"{self.base_url}/api/posts", headers, "POST", body, timeout=5)
+        except (OSError, HTTPException) as error:
             create.status = None
             create.failures.append(type(getattr(error, "reason", error)).__name__)
+            return
+        create.status = reply.status
+        if 200 <= reply.status < 300:
+            create.post_id = json.loads(reply.body)["id"]
+        else:
+            create.failures.append(reply.status)
 
     def _run(self) -> None:
         deadline = time.monotonic() + self.give_up_after

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CACHE_DIR, bake
-from fixtures.api import WRITE_TOKEN, cargo, cargo_env, get, request, wait_for
-from servers import ServerProcess, free_port, status_of
+from conftest import bake
+from fixtures.api import WRITE_TOKEN, build_api, cargo, cargo_env, get, request, start_api, wait_for
+from fixtures.projects import start_web
+from servers import free_port, status_of
 
 pytestmark = pytest.mark.slow
 
@@ -24,17 +25,10 @@ SEEDED_TITLES = ["Welcome to your Composable app", "State, actions and reducers"
 
 @pytest.fixture(scope="module")
 def api_server(api_binary, migrated_database, tmp_path_factory):
-    port = free_port()
-    env = cargo_env(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=migrated_database,
-                    DATABASE_ACQUIRE_TIMEOUT_SECS="1", CORS_ALLOWED_ORIGINS=WEB_ORIGIN, RUST_LOG="info",
-                    API_WRITE_TOKEN=WRITE_TOKEN)
-    server = ServerProcess([str(api_binary)], api_binary.parent, env, port,
-                    tmp_path_factory.mktemp("api") / "api.log")
-    try:
-        server.wait_until_up()
-        yield server
-    finally:
-        server.stop()
+    server = start_api(api_binary, migrated_database, tmp_path_factory.mktemp("api"),
+                       DATABASE_ACQUIRE_TIMEOUT_SECS="1", CORS_ALLOWED_ORIGINS=WEB_ORIGIN, RUST_LOG="info")
+    yield server
+    server.stop()
 
 
 def test_generated_api_passes_fmt_clippy_and_its_tests_against_postgres(api_crate, postgres_server):
@@ -108,12 +102,8 @@ def test_writes_need_the_token_and_a_refused_write_stores_nothing(api_server):
 
 def test_a_client_over_its_rate_gets_429_and_forged_headers_do_not_help(api_binary, migrated_database, tmp_path):
     """The real binary on a socket: the limit counts the peer address, not headers a client writes."""
-    port = free_port()
-    env = cargo_env(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=migrated_database, RUST_LOG="warn",
-                    RATE_LIMIT_PER_SECOND="1", RATE_LIMIT_BURST="3")
-    server = ServerProcess([str(api_binary)], api_binary.parent, env, port, tmp_path / "api.log")
+    server = start_api(api_binary, migrated_database, tmp_path, RATE_LIMIT_PER_SECOND="1", RATE_LIMIT_BURST="3")
     try:
-        server.wait_until_up()
         statuses = [request("GET", f"{server.url}/api/posts")[0] for _ in range(3)]
         limited = request("GET", f"{server.url}/api/posts", headers={"fly-client-ip": "203.0.113.5",
                                                                      "x-forwarded-for": "203.0.113.5"})
@@ -173,14 +163,9 @@ def test_ready_is_503_while_postgres_is_down_and_recovers_without_restarting_the
 def test_web_app_pages_show_the_posts_of_the_api(built_monorepo, api_server, tmp_path):
     _, _, created = request("POST", api_server.url + "/api/posts",
                             {"title": "Rendered by the web app", "body": "Fetched from the Rust API"}, AUTHORIZED)
-    port = free_port()
-    env = {**built_monorepo.env, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn",
-           "COMPOSABLE_RUST_BACKEND_URL": api_server.url}
-    env.pop("NODE_ENV", None)  # production would also demand Redis and a session secret
-    web = ServerProcess(["node", "dist/server/index.cjs"], built_monorepo.web, env, port,
-                 tmp_path / "web.log")
+    # Not production, which would also demand Redis.
+    web = start_web(built_monorepo, tmp_path, NODE_ENV="development", COMPOSABLE_RUST_BACKEND_URL=api_server.url)
     try:
-        web.wait_until_up()
         status, _, home = request("GET", web.url + "/")
         assert status == 200
         for title in [*SEEDED_TITLES, created["title"]]:
@@ -210,10 +195,7 @@ def next_api_binary(api_crate, tmp_path_factory) -> Path:
     shutil.copytree(api_crate, crate, ignore=shutil.ignore_patterns("target"))
     version = migration_versions(api_crate)[-1] + 1
     (crate / "migrations" / f"{version:04d}_add_post_summary.sql").write_text(NEXT_MIGRATION_SQL)
-    cargo(crate, "build", "--locked")
-    binary = tmp_path_factory.mktemp("next-api-bin") / "api"
-    shutil.copy2(CACHE_DIR / "cargo-target" / "debug" / "api", binary)
-    return binary
+    return build_api(crate, tmp_path_factory.mktemp("next-api-bin"))
 
 
 def migrate_with(binary: Path, database_url: str) -> subprocess.CompletedProcess:
@@ -239,12 +221,8 @@ def test_previous_release_serves_a_database_migrated_by_the_next_one(api_crate, 
     assert refused.returncode != 0, "the previous release's migrate accepted a newer schema"
     assert f"migration {newest} was previously applied but is missing" in refused.stdout, refused.stdout
 
-    port = free_port()
-    env = cargo_env(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=url, API_WRITE_TOKEN=WRITE_TOKEN,
-                    CORS_ALLOWED_ORIGINS=WEB_ORIGIN, RUST_LOG="info")
-    previous = ServerProcess([str(api_binary)], tmp_path, env, port, tmp_path / "previous-api.log")
+    previous = start_api(api_binary, url, tmp_path, CORS_ALLOWED_ORIGINS=WEB_ORIGIN, RUST_LOG="info")
     try:
-        previous.wait_until_up()
         assert get(previous.url + "/ready") == (200, {"status": "ready"})
         status, _, posts = request("GET", previous.url + "/api/posts")
         assert status == 200 and {post["title"] for post in posts} >= set(SEEDED_TITLES)

@@ -153,18 +153,14 @@ class TitleText(HTMLParser):
 @pytest.mark.slow
 def test_hostile_project_name_is_exactly_the_rendered_page_title(tmp_path):
     """Bake, install, build and start the default app named with hostile text; read <title> back."""
-    from fixtures.projects import install_and_build
-    from servers import ServerProcess, free_port, http
+    from fixtures.projects import install_and_build, start_web
+    from servers import http
 
     text = "Tom & Jerry's \"<script>alert(1)</script>\" </title><!-- $(id) 🚀\u2028é"
     root = bake(tmp_path, project_name=text, project_slug="hostile-title")
     built = install_and_build(root, "pnpm", root)
-    port = free_port()
-    env = {**built.env, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn"}
-    env.pop("NODE_ENV", None)
-    server = ServerProcess(["node", "dist/server/index.cjs"], root, env, port, tmp_path / "server.log")
+    server = start_web(built, tmp_path)
     try:
-        server.wait_until_up()
         page = http(server.url + "/", {"accept": "text/html"}).text
     finally:
         server.stop()

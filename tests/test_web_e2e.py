@@ -15,14 +15,14 @@ import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
 from answers import default_answers
 from conftest import FULL_MONOREPO
 from node_runtime import running_node_major, target_major
-from servers import ServerProcess, free_port, http, raw_status
+from fixtures.projects import start_web
+from servers import http, raw_status
 
 pytestmark = pytest.mark.slow
 
@@ -76,20 +76,6 @@ def fake_backend():
     server.server_close()
 
 
-def start_web(project, env: dict, cwd: Path | None = None) -> ServerProcess:
-    """`node dist/server/index.cjs` (of `cwd`, default the project's web app) in production mode on
-    127.0.0.1:<free port>, on the Node the project targets."""
-    cwd = cwd or project.web
-    port = free_port()
-    server = ServerProcess(
-        ["node", "dist/server/index.cjs"], cwd,
-        {**project.env, "NODE_ENV": "production", "HOST": "127.0.0.1", "PORT": str(port),
-         "LOG_LEVEL": "warn", **env},
-        port, cwd / f"server-{port}.log")
-    server.wait_until_up(timeout=20)
-    return server
-
-
 @pytest.fixture(scope="module", params=["standalone", "monorepo"])
 def project(request):
     return request.getfixturevalue(f"built_{request.param}")
@@ -110,8 +96,8 @@ def server_env(project, fake_backend, request):
 
 
 @pytest.fixture(scope="module")
-def server(project, server_env):
-    web = start_web(project, server_env)
+def server(project, server_env, tmp_path_factory):
+    web = start_web(project, tmp_path_factory.mktemp("web"), **server_env)
     yield web
     web.stop()
 
@@ -194,9 +180,9 @@ def test_hashed_assets_are_served_brotli_precompressed_and_immutable(server):
     assert "accept-encoding" in response.headers.get("vary", "").lower()
 
 
-def test_rate_limit_returns_429_with_retry_after(project, server_env, redis_server_if_used):
+def test_rate_limit_returns_429_with_retry_after(project, server_env, redis_server_if_used, tmp_path):
     limit = 5
-    web = start_web(project, {**server_env, "RATE_LIMIT_MAX": str(limit), "RATE_LIMIT_WINDOW_MS": "60000"})
+    web = start_web(project, tmp_path, **{**server_env, "RATE_LIMIT_MAX": str(limit), "RATE_LIMIT_WINDOW_MS": "60000"})
     try:
         statuses = [http(f"{web.url}/api/posts").status for _ in range(limit)]
         limited = http(f"{web.url}/api/posts")
@@ -235,7 +221,7 @@ def test_hydration_and_client_interaction_work_and_hostile_titles_stay_inert_in_
 def test_server_bundle_runs_from_dist_alone_without_node_modules(project, server_env, tmp_path):
     shutil.copytree(project.web / "dist", tmp_path / "dist")
     assert not (tmp_path / "node_modules").exists()
-    web = start_web(project, server_env, cwd=tmp_path)
+    web = start_web(project, tmp_path, cwd=tmp_path, **server_env)
     try:
         page = http(f"{web.url}/", {"accept": "text/html"})
         asset = http(web.url + entry_script(page.text), {"accept-encoding": "br"})
@@ -293,8 +279,8 @@ def test_bundles_leave_out_dompurify_and_jsdom(project):
             assert marker not in text, f"{marker} found in {bundle.name}"
 
 
-def test_sigterm_lets_in_flight_requests_finish_then_exits_0(project, server_env):
-    web = start_web(project, server_env)
+def test_sigterm_lets_in_flight_requests_finish_then_exits_0(project, server_env, tmp_path):
+    web = start_web(project, tmp_path, **server_env)
     result = {}
 
     def slow_request():
@@ -329,8 +315,8 @@ CREDENTIALS = {name: f"s3cret-{i}-do-not-log" for i, name in enumerate([
     "x-csrf-token", "x-amz-security-token", "x-goog-api-key", "x-hub-signature-256", "api-key", "x-session-id"])}
 
 
-def test_credential_headers_never_reach_the_logs(project, server_env):
-    web = start_web(project, {**server_env, "LOG_LEVEL": "info"})
+def test_credential_headers_never_reach_the_logs(project, server_env, tmp_path):
+    web = start_web(project, tmp_path, **{**server_env, "LOG_LEVEL": "info"})
     try:
         for path in ("/", "/api/posts", "/no/such/page"):
             assert http(web.url + path, {**CREDENTIALS, "accept": "text/html"}).status in (200, 404)
@@ -341,14 +327,14 @@ def test_credential_headers_never_reach_the_logs(project, server_env):
     assert "s3cret" not in log, [line for line in log.splitlines() if "s3cret" in line][:2]
 
 
-def test_rate_limit_falls_back_to_memory_when_redis_stops_and_shares_again_after(project, server_env, request):
+def test_rate_limit_falls_back_to_memory_when_redis_stops_and_shares_again_after(project, server_env, request, tmp_path):
     if not uses_redis(project):
         assert "redis" not in (project.web / "package.json").read_text(), "Redis code in a project without Redis"
         return
     redis = request.getfixturevalue("redis_server")
     redis.command("FLUSHALL")
     limit = 4
-    web = start_web(project, {**server_env, "RATE_LIMIT_MAX": str(limit), "LOG_LEVEL": "info"})
+    web = start_web(project, tmp_path, **{**server_env, "RATE_LIMIT_MAX": str(limit), "LOG_LEVEL": "info"})
     try:
         assert http(f"{web.url}/api/posts").status == 200
         assert redis.command("KEYS", "web-rate-limit:*").startswith(b"*1"), "counts are not in Redis"

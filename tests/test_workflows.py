@@ -26,6 +26,7 @@ import yaml
 from conftest import bake
 from github_expressions import evaluate, interpolate, truthy, uses_status_function
 from matrix import MATRIX, combination_id, pairwise_cover
+from template_repo import commit_all, git
 
 WORKFLOW_OPTIONS = ["layout", "backend", "database", "package_manager", "deploy_on_push", "template_check"]
 # CI's template-drift job (template_check=yes) runs for pull requests and by hand only: a new
@@ -455,21 +456,12 @@ def test_every_action_is_pinned_to_a_commit_sha_with_its_release_in_a_comment(pr
 # --- monorepo: only the apps whose files changed ---------------------------------------------
 
 
-def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True,
-                          text=True).stdout.strip()
-
-
 def commit_change(repo: Path, relative: str) -> str:
     path = repo / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as handle:
         handle.write("\n# changed\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", f"change {relative}")
-    return git(repo, "rev-parse", "HEAD")
+    return commit_all(repo, f"change {relative}")
 
 
 def compare(project: Project, job: str, sha: str, fakes: Path, tmp_path: Path) -> str:
@@ -491,8 +483,7 @@ def history(project, tmp_path):
     repo.parent.mkdir()
     subprocess.run(["cp", "-a", str(project.root), str(repo)], check=True)
     git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "generated")
+    commit_all(repo, "generated")
     return Project(project.answers, repo)
 
 
