@@ -192,13 +192,48 @@ def test_web_build_context_contains_every_copied_source(baked):
                 assert source == lockfile or source in context, f"COPY {source}: not in the build context"
 
 
-def test_dockerignore_keeps_secrets_and_local_artefacts_out_of_the_context(baked):
+# Files that hold secrets by convention: dotenv files (Vite reads apps/web/.env* and inlines VITE_*
+# values into the client bundle), registry and git credentials, private keys and certificates.
+SECRET_FILES = [".env", ".env.local", ".env.production", ".env.development.local", ".envrc", ".npmrc",
+                ".yarnrc.yml", ".netrc", ".git-credentials", "server.key", "tls.pem", "client.p12", "id_rsa",
+                "id_ed25519"]
+
+
+def build_contexts(baked) -> set[Path]:
+    """Every folder an image is built from: each `build:` of docker-compose.yml and each fly.toml's
+    folder deploy (the web app from the repository root, the API from apps/api)."""
+    compose = yaml.safe_load((baked.root / "docker-compose.yml").read_text(encoding="utf-8"))["services"]
+    contexts = set()
+    for service in compose.values():
+        build = service.get("build")
+        if build is not None:
+            contexts.add((baked.root / (build if isinstance(build, str) else build.get("context", "."))).resolve())
+    contexts.add(baked.root.resolve())
+    if baked.api:
+        contexts.add(baked.api.resolve())
+    return contexts
+
+
+def test_dockerignore_keeps_secret_files_at_any_depth_out_of_every_build_context(baked):
+    problems = []
+    for context in sorted(build_contexts(baked)):
+        ignore = context / ".dockerignore"
+        assert ignore.is_file(), f"{context.relative_to(baked.root.parent)} is a build context without .dockerignore"
+        rules = df.ignore_rules(ignore)
+        folders = [""] + sorted({str(Path(f).parent) + "/" for f in df.context_files(context, ignore)} - {"./"})
+        for folder in folders:
+            problems += [f"{ignore.relative_to(baked.root)}: {folder}{name} would reach the builder"
+                         for name in SECRET_FILES if not df.is_ignored(folder + name, rules)]
+    assert not problems, "\n".join(problems)
+
+
+def test_dockerignore_keeps_local_artefacts_out_of_the_context(baked):
     contexts = [(baked.root, baked.root / ".dockerignore")]
     if baked.api:
         contexts.append((baked.api, baked.api / ".dockerignore"))
     for context, ignore in contexts:
         rules = df.ignore_rules(ignore)
-        for path in (".env", ".env.production", "target/release/api", ".git/config"):
+        for path in ("target/release/api", ".git/config"):
             assert df.is_ignored(path, rules), f"{ignore}: {path} would reach the builder"
     rules = df.ignore_rules(baked.root / ".dockerignore")
     for path in ("node_modules/x/index.js", "apps/web/node_modules/x", "dist/server/index.cjs", "docs/RUNBOOK.md"):

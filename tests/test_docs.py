@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shlex
+import subprocess
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property
@@ -586,6 +587,40 @@ def test_each_config_module_documents_exactly_the_variables_it_reads(project):
         reads = set(re.findall(rf'var\("({ENV_NAME})"\)', rust))
         problems += [f"config.rs reads {name}, missing from its module table" for name in sorted(reads - table)]
         problems += [f"config.rs's module table lists {name}, which it does not read" for name in sorted(table - reads)]
+    assert not problems, "\n".join(problems)
+
+
+# What an official image reads of its own (the postgres and redis images' documentation).
+IMAGE_READS = {
+    "postgres": {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_INITDB_ARGS",
+                 "POSTGRES_INITDB_WALDIR", "POSTGRES_HOST_AUTH_METHOD", "PGDATA"},
+    "redis": set(),
+}
+
+
+def compose_environments(project: Project) -> dict[str, set[str]]:
+    """service -> the variables docker compose hands its container, as `docker compose config`
+    resolves them (env_file entries included) with .env.example as the .env."""
+    result = subprocess.run(["docker-compose", "--env-file", ".env.example", "config", "--format", "json"],
+                            cwd=project.root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    return {name: set(service.get("environment") or {}) for name, service in services.items()}
+
+
+def test_each_compose_service_receives_only_the_variables_it_reads(project):
+    """A container holds only its own settings: the web app never the database password or the
+    API's write token it does not read; and what .env sets for an app reaches it."""
+    readers = {"web": web_reads(project), "api": api_reads(project), "migrate": api_reads(project)} | IMAGE_READS
+    set_in_example, _ = env_example(project)
+    problems = []
+    for service, received in compose_environments(project).items():
+        assert service in readers, f"docker-compose.yml: service {service} has no known reader of its settings"
+        problems += [f"compose service {service} receives {name}, which it does not read"
+                     for name in sorted(received - readers[service])]
+        if service in ("web", "api"):
+            problems += [f"compose service {service} reads {name}, set in .env.example, but does not receive it"
+                         for name in sorted(readers[service] & set_in_example - received)]
     assert not problems, "\n".join(problems)
 
 
