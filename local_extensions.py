@@ -1,4 +1,5 @@
-"""Jinja filters: user text escaped for the file format it lands in, and the default slug.
+"""Jinja filters: user text escaped for the file format it lands in, the default slug, and the
+answers' check run while cookiecutter still prompts.
 
 Every answer that is free text (project name, description, author) goes through
 one of these filters; each returns a complete, quoted literal, so a template
@@ -6,8 +7,11 @@ writes `name = {{ cookiecutter.project_name|toml_str }}` with no quotes of its o
 """
 
 import html
+import importlib.util
 import json
+from pathlib import Path
 
+from cookiecutter.exceptions import FailedHookException
 from jinja2.ext import Extension
 from slugify import slugify  # python-slugify, a dependency of cookiecutter
 
@@ -62,6 +66,32 @@ def project_slug(name: str) -> str:
     return slug
 
 
+def _pre_gen_rules():
+    """hooks/pre_gen_project.py as a module: its rules are the one copy (only its last line is Jinja)."""
+    spec = importlib.util.spec_from_file_location("pre_gen_project", Path(__file__).parent / "hooks" / "pre_gen_project.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def refuse_invalid_answers(answers) -> str:
+    """The pre-generation rules, run as cookiecutter renders its last variable (`__answers_checked`).
+
+    A failing hook makes cookiecutter 2.7 log its traceback (hooks.run_hook_from_repo_dir) and
+    save the refused answers for `--replay` first (main.cookiecutter dumps before generating).
+    Raised here, while prompting, its CLI prints only this message (cli.main echoes a
+    FailedHookException), nothing is written and the replay file keeps the last answers that
+    passed. The hook still runs the same rules for tools that skip the prompt (cruft update).
+    """
+    rules = _pre_gen_rules()
+    problems = rules.validate(dict(answers))
+    if problems:
+        raise FailedHookException(
+            rules.report(problems) + "\nThese answers were not saved for `cookiecutter --replay`, which repeats the last"
+            " accepted ones: run again with the answers fixed (key=value).")
+    return ""
+
+
 class EscapeFilters(Extension):
     """Registers the filters the templates use under their own names."""
 
@@ -74,4 +104,5 @@ class EscapeFilters(Extension):
             one_line=one_line,
             md_text=md_text,
             project_slug=project_slug,
+            refuse_invalid_answers=refuse_invalid_answers,
         )

@@ -120,13 +120,17 @@ def validate(answers):
     return [message for rule in RULES for message in rule(answers)]
 
 
+def report(problems):
+    """The refusal as the user reads it: a count, then one line per problem."""
+    return "\n".join([f"Invalid answers ({len(problems)}); nothing was generated:",
+                      *(f"  - {message}" for message in problems)])
+
+
 def main(answers):
     problems = validate(answers)
     if not problems:
         return 0
-    print(f"Invalid answers ({len(problems)}); nothing was generated:", file=sys.stderr)
-    for message in problems:
-        print(f"  - {message}", file=sys.stderr)
+    print(report(problems), file=sys.stderr)
     return 1
 
 

@@ -170,8 +170,59 @@ def test_invalid_answer_is_rejected_before_anything_is_written(tmp_path, args, m
     result = run_cookiecutter(tmp_path, *args)
     assert result.returncode != 0
     if message:
-        assert message in result.stderr
-        assert "for example: " in result.stderr
+        assert message in result.stdout + result.stderr
+        assert "for example: " in result.stdout + result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, problems", [
+    (["fly_region=xyz"], 1),
+    (["backend=rust", "author_email=nope"], 2),
+    (["ci=none", "deploy_on_push=yes", "template_check=yes"], 2),
+])
+def test_refused_answers_print_their_reasons_and_no_traceback(tmp_path, args, problems):
+    """cookiecutter logs a traceback for a failing hook; the answers are refused before any hook runs."""
+    result = run_cookiecutter(tmp_path, *args)
+    output = (result.stdout + result.stderr).strip().splitlines()
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr and "Hook script failed" not in result.stderr
+    assert output[0] == f"Invalid answers ({problems}); nothing was generated:"
+    assert len(output) == 1 + problems + 1 and all(line.startswith("  - ") for line in output[1:-1])
+    assert "cookiecutter --replay" in output[-1]
+
+
+def test_refused_answers_are_not_saved_for_replay(tmp_path):
+    """`--replay` after a refusal repeats the last accepted answers instead of failing again."""
+    replay_dir = tmp_path / "replay"
+    config = tmp_path / "config.yaml"
+    config.write_text(f"replay_dir: {replay_dir}\ncookiecutters_dir: {tmp_path / 'cookiecutters'}\n")
+    accepted = run_cookiecutter(tmp_path / "first", "--config-file", str(config), "fly_region=fra")
+    assert accepted.returncode == 0, accepted.stderr
+    (replay_file,) = replay_dir.iterdir()
+    saved = replay_file.read_text()
+    refused = run_cookiecutter(tmp_path / "second", "--config-file", str(config), "fly_region=xyz")
+    assert refused.returncode == 1 and replay_file.read_text() == saved
+    replayed = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", str(TEMPLATE_DIR), "--replay", "--config-file", str(config),
+         "-o", str(tmp_path / "third")], capture_output=True, text=True, timeout=120)
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert 'primary_region = "fra"' in (tmp_path / "third" / "my-composable-app" / "fly.toml").read_text()
+
+
+def test_refusal_through_the_api_raises_with_the_reasons_and_writes_nothing(tmp_path):
+    from cookiecutter.exceptions import FailedHookException
+    from conftest import bake
+    with pytest.raises(FailedHookException, match="fly_region: must be a Fly.io region code"):
+        bake(tmp_path, fly_region="xyz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_hook_still_refuses_answers_that_skipped_the_prompt(tmp_path):
+    """cruft update hands stored answers (with `__answers_checked` already rendered) to the hooks."""
+    from cookiecutter.exceptions import FailedHookException
+    from conftest import bake
+    with pytest.raises(FailedHookException, match="Hook script failed"):
+        bake(tmp_path, fly_region="xyz", __answers_checked="")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -180,7 +231,7 @@ def test_rejected_answers_leave_an_existing_project_untouched(tmp_path):
     project.mkdir()
     (project / "notes.txt").write_text("keep me")
     result = run_cookiecutter(tmp_path, "--overwrite-if-exists", "fly_region=nowhere")
-    assert result.returncode != 0 and "fly_region:" in result.stderr
+    assert result.returncode != 0 and "fly_region:" in result.stdout + result.stderr
     assert [p.name for p in project.iterdir()] == ["notes.txt"]
     assert (project / "notes.txt").read_text() == "keep me"
 
