@@ -9,6 +9,7 @@ writes `name = {{ cookiecutter.project_name|toml_str }}` with no quotes of its o
 import html
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 from cookiecutter.exceptions import FailedHookException
@@ -79,16 +80,17 @@ def refuse_invalid_answers(answers) -> str:
 
     A failing hook makes cookiecutter 2.7 log its traceback (hooks.run_hook_from_repo_dir) and
     save the refused answers for `--replay` first (main.cookiecutter dumps before generating).
-    Raised here, while prompting, its CLI prints only this message (cli.main echoes a
+    Raised here, while prompting, its CLI prints only the exception's message (cli.main echoes a
     FailedHookException), nothing is written and the replay file keeps the last answers that
-    passed. The hook still runs the same rules for tools that skip the prompt (cruft update).
+    passed. The reasons go to stderr, so tools that show exceptions their own way (cruft) show
+    them too. The hook still runs the same rules for answers that skip the prompt.
     """
     rules = _pre_gen_rules()
     problems = rules.validate(dict(answers))
     if problems:
-        raise FailedHookException(
-            rules.report(problems) + "\nThese answers were not saved for `cookiecutter --replay`, which repeats the last"
-            " accepted ones: run again with the answers fixed (key=value).")
+        print(rules.report(problems), file=sys.stderr, flush=True)
+        raise FailedHookException("These answers were not saved: `cookiecutter --replay` repeats the last accepted"
+                                  " ones. Run again with the answers fixed (key=value).")
     return ""
 
 

@@ -28,6 +28,14 @@ REMOVE_WHEN = {
     ("ci", "none"): [".github"],  # workflows, their scripts and Dependabot
 }
 
+# Starts PostgreSQL and Redis for `dev`: kept when the answers need either.
+SERVICES_SCRIPT = "scripts/services.sh"
+
+
+def needs_services(answers: dict) -> bool:
+    return answers["database"] == "postgres" or answers["use_redis"] == "yes"
+
+
 # Standalone: the web app replaces the workspace root; the shared package becomes a folder of it.
 WORKSPACE_ROOT_FILES = ["package.json", "pnpm-workspace.yaml"]
 STANDALONE_MOVES = [("apps/web", "."), ("packages/shared/src", "src/shared")]
@@ -88,10 +96,8 @@ def next_steps(answers: dict) -> str:
         "cp .env.example .env",
         "set -a; . ./.env; set +a     # the dev servers read their settings from the environment",
     ]
-    services = [name for name, wanted in (("postgres", answers["database"] == "postgres"),
-                                          ("redis", answers["use_redis"] == "yes")) if wanted]
-    if services:
-        lines.append(f"docker compose up -d {' '.join(services)}")
+    if needs_services(answers):
+        lines.append(f"{run} services:up           # Docker compose if it runs, else the local binaries; services:down stops them")
     if rust:
         if answers["database"] == "postgres":
             lines.append("cargo run --manifest-path apps/api/Cargo.toml -- migrate")
@@ -127,6 +133,8 @@ def show(text: str) -> None:
 def main(answers: dict) -> int:
     root = Path.cwd()
     remove_excluded(root, answers)
+    if not needs_services(answers):
+        remove(root, SERVICES_SCRIPT)
     if answers["layout"] == "standalone":
         lift_web_app_to_root(root)
     remove_empty_dirs(root)

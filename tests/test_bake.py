@@ -202,6 +202,7 @@ KEPT_ONLY_WHEN = [
     (lambda a: a["use_i18n"] == "yes", ["apps/web/src/app/i18n/"]),
     (lambda a: a["ci"] == "github-actions", [".github/"]),
     (lambda a: a["ci"] == "github-actions" and a["layout"] == "monorepo", [".github/scripts/"]),
+    (lambda a: a["database"] == "postgres" or a["use_redis"] == "yes", ["scripts/services.sh"]),
 ]
 
 
