@@ -48,7 +48,8 @@ BAKES = [{k: v for k, v in combination.items() if k != "shape"} for combination 
     [c | {"shape": "/".join(c[option] for option in SHAPE)} for c in MATRIX], DOC_OPTIONS)]
 
 # Paths a doc may name before they exist: a documented command creates them.
-CREATED = {".env", "pnpm-lock.yaml", "package-lock.json", "dist", "node_modules", "target", ".cruft.json"}
+CREATED = {".env", "pnpm-lock.yaml", "package-lock.json", "dist", "node_modules", "target", ".cruft.json",
+           ".services"}
 ENV_NAME = r"[A-Z][A-Z0-9_]*"
 
 

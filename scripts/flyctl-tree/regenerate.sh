@@ -8,6 +8,13 @@
 #   git clone https://github.com/superfly/flyctl /tmp/flyctl && git -C /tmp/flyctl checkout v0.4.88
 #   sh scripts/flyctl-tree/regenerate.sh /tmp/flyctl
 #
+# The Go module proxy does not serve every module flyctl pins: at v0.4.87 it refuses
+# github.com/superfly/fly-go v0.9.5, and the build stops there. Serve such a module from a clone
+# of its repository with -m (go still checks it against flyctl's go.sum):
+#
+#   git clone https://github.com/superfly/fly-go /tmp/fly-go
+#   sh scripts/flyctl-tree/regenerate.sh -m github.com/superfly/fly-go@v0.9.5=/tmp/fly-go/.git /tmp/flyctl
+#
 # Usage:
 #   regenerate.sh [options] FLYCTL_CHECKOUT
 #   regenerate.sh [options] GIT_DIR REV        (REV: tag such as v0.4.87, or commit)
@@ -25,9 +32,10 @@
 #
 # The flyctl sources are copied to a temporary directory (the checkout is not modified),
 # dumptree.go is placed at cmd/dumptree/main.go inside that copy and run with `go run`; it
-# builds flyctl's command tree without running any command. Only the Go module proxy is
-# needed. HOME is pointed at an empty temporary directory and DEV is unset (DEV=1 makes
-# flyctl register extra `agent` subcommands). A cold build of flyctl takes several minutes.
+# builds flyctl's command tree without running any command. Modules come from the Go module
+# proxy, except those given with -m (above). HOME is pointed at an empty temporary directory
+# and DEV is unset (DEV=1 makes flyctl register extra `agent` subcommands). A cold build of
+# flyctl takes several minutes.
 set -eu
 
 script_dir=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
@@ -37,7 +45,7 @@ version=
 keep=
 mods=
 
-usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "regenerate.sh: $*" >&2; exit 1; }
 
 while getopts o:p:V:m:kh opt; do

@@ -1,24 +1,30 @@
-{%- set services = ("postgres " if cookiecutter.database == "postgres" else "") ~ ("redis" if cookiecutter.use_redis == "yes" else "") -%}
+{%- set postgres = cookiecutter.database == "postgres" -%}
+{%- set redis = cookiecutter.use_redis == "yes" -%}
+{%- set services = ("postgres " if postgres else "") ~ ("redis" if redis else "") -%}
+{%- set options = ("[--postgres-port N]" if postgres else "") ~ (" " if postgres and redis else "") ~ ("[--redis-port N]" if redis else "") -%}
 #!/bin/sh
 # Starts (`up`) and stops (`down`) what the dev servers need: {{ services|trim }}.
 # With a running Docker: the services of docker-compose.yml. Without: the binaries installed on
-# this machine (PATH{% if cookiecutter.database == "postgres" %}, or Debian's /usr/lib/postgresql/<version>/bin{% endif %}), with their data in
-# .services/ (git-ignored; delete it to start empty), listening on 127.0.0.1 only.
-#   sh scripts/services.sh up [--postgres-port 5432] [--redis-port 6379]   (ports: without Docker only)
+# this machine (PATH{% if postgres %}, or Debian's /usr/lib/postgresql/<version>/bin{% endif %}),
+# with their data in .services/ (git-ignored; delete it to start empty), on 127.0.0.1 only.
+#   sh scripts/services.sh up {{ options }}   (ports: without Docker only)
 #   sh scripts/services.sh down
 set -eu
 cd "$(dirname "$0")/.."
 
 SERVICES="{{ services|trim }}"
 STATE="$PWD/.services"
+{%- if postgres %}
 postgres_port=5432
+{%- endif %}
+{%- if redis %}
 redis_port=6379
+{%- endif %}
 
 fail() { echo "services: $*" >&2; exit 1; }
 
-uses() { case " $SERVICES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
-
 docker_running() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }
+{%- if postgres %}
 
 # PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` system user
 # (the Debian package creates it), which must be able to reach this folder.
@@ -47,7 +53,7 @@ postgres_up() {
   fi
   chmod 700 "$data"
   if [ ! -f "$data/PG_VERSION" ]; then
-    # Trust on 127.0.0.1 only, as the compose service's known password would give no more.
+    # Trust on 127.0.0.1 only: the compose service's well-known password would protect no more.
     as_owner "$bin/initdb" --pgdata "$data" --username app --auth trust --encoding UTF8 >/dev/null
   fi
   if ! as_owner "$bin/pg_ctl" --pgdata "$data" status >/dev/null 2>&1; then
@@ -66,6 +72,8 @@ postgres_down() {
   [ -f "$data/postmaster.pid" ] || return 0
   as_owner "$(postgres_bin)/pg_ctl" --pgdata "$data" --mode fast --wait --timeout 60 stop >/dev/null
 }
+{%- endif %}
+{%- if redis %}
 
 redis_up() {
   command -v redis-server >/dev/null 2>&1 || fail "redis-server not found: install it (Debian: apt-get install redis-server) or start Docker"
@@ -94,20 +102,21 @@ redis_down() {
   done
   fail "Redis (pid $pid) did not stop"
 }
+{%- endif %}
 
-print_urls() {
-  echo "Services are up. In .env:"
-  if uses postgres; then echo "DATABASE_URL=postgres://app:app@127.0.0.1:$postgres_port/app"; fi
-  if uses redis; then echo "REDIS_URL=redis://127.0.0.1:$redis_port"; fi
-}
+usage() { fail "usage: sh scripts/services.sh up|down {{ options }}"; }
 
 command=${1:-}
 [ $# -gt 0 ] && shift
 while [ $# -gt 0 ]; do
   case "$1" in
+{%- if postgres %}
     --postgres-port) postgres_port=${2:?}; shift 2 ;;
+{%- endif %}
+{%- if redis %}
     --redis-port) redis_port=${2:?}; shift 2 ;;
-    *) fail "unknown option $1 (usage: sh scripts/services.sh up|down [--postgres-port N] [--redis-port N])" ;;
+{%- endif %}
+    *) usage ;;
   esac
 done
 
@@ -117,22 +126,41 @@ case "$command" in
       # shellcheck disable=SC2086 # one word per service
       docker compose up --detach --wait $SERVICES
       mkdir -p "$STATE" && touch "$STATE/docker"
-      postgres_port=5432 redis_port=6379  # fixed by docker-compose.yml
+{%- if postgres %}
+      postgres_port=5432  # fixed by docker-compose.yml
+{%- endif %}
+{%- if redis %}
+      redis_port=6379  # fixed by docker-compose.yml
+{%- endif %}
     else
-      if uses postgres; then postgres_up; fi
-      if uses redis; then redis_up; fi
+{%- if postgres %}
+      postgres_up
+{%- endif %}
+{%- if redis %}
+      redis_up
+{%- endif %}
     fi
-    print_urls
+    echo "Services are up. In .env:"
+{%- if postgres %}
+    echo "DATABASE_URL=postgres://app:app@127.0.0.1:$postgres_port/app"
+{%- endif %}
+{%- if redis %}
+    echo "REDIS_URL=redis://127.0.0.1:$redis_port"
+{%- endif %}
     ;;
   down)
     if [ -f "$STATE/docker" ]; then
-      # shellcheck disable=SC2086
+      # shellcheck disable=SC2086 # one word per service
       docker compose stop $SERVICES
       rm -f "$STATE/docker"
     fi
-    if uses postgres; then postgres_down; fi
-    if uses redis; then redis_down; fi
+{%- if postgres %}
+    postgres_down
+{%- endif %}
+{%- if redis %}
+    redis_down
+{%- endif %}
     echo "Services are stopped; their data is kept for the next \`up\`."
     ;;
-  *) fail "usage: sh scripts/services.sh up|down [--postgres-port N] [--redis-port N]" ;;
+  *) usage ;;
 esac
