@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import dockerfile_model as df
 from answers import CHOICES, default_answers
 from conftest import TEMPLATE_DIR, bake
 from generated import project_files
@@ -785,3 +786,184 @@ def test_template_readme_figures_come_from_the_bench_table_the_generated_docs_qu
     assert unlabelled_figures(readme) == []
     optimization = (project.root / "docs" / "OPTIMIZATION.md").read_text(encoding="utf-8")
     assert BENCH.findall(readme) == BENCH.findall(optimization) != [], "one bench table, the same in both"
+
+
+# --- claims once refuted, and the checks that keep them out ----------------------------------
+
+REFUTED = tomllib.loads((DATA / "refuted-claims.toml").read_text(encoding="utf-8"))
+IMAGES = tomllib.loads((DATA / "images.toml").read_text(encoding="utf-8"))
+
+
+def refuted_claims_in(text: str, claims) -> list[str]:
+    flat = re.sub(r"\s+", " ", text)
+    return [f"{match[0]!r} ({name}: {claim['why']})" for name, claim in claims
+            if (match := re.search(claim["pattern"], flat, re.I))]
+
+
+def test_no_generated_file_repeats_a_refuted_claim(project):
+    problems = [f"{path.relative_to(project.root)}: {found}" for path in project_files(project.root)
+                for found in refuted_claims_in(path.read_text(encoding="utf-8"), REFUTED.items())]
+    assert not problems, "\n".join(problems)
+
+
+def test_no_template_file_repeats_a_refuted_claim():
+    problems = [f"{relative}: {found}" for name, claim in REFUTED.items() for relative in claim.get("template_files", [])
+                for found in refuted_claims_in((TEMPLATE_DIR / relative).read_text(encoding="utf-8"), [(name, claim)])]
+    assert not problems, "\n".join(problems)
+
+
+HEADING = re.compile(r"^#{1,6} .*$", re.M)
+
+
+def sections(text: str) -> list[str]:
+    """The doc cut at every heading (code blocks first blanked, so `# comments` are no headings)."""
+    blanked = FENCE.sub(lambda m: "\0" * len(m[0]), text)
+    starts = [0] + [m.start() for m in HEADING.finditer(blanked)] + [len(text)]
+    return [text[a:b] for a, b in zip(starts, starts[1:]) if text[a:b].strip()]
+
+
+def fly_command_path(argv: list[str]) -> str:
+    path, i = "", 1
+    while i < len(argv) and argv[i] in CHILDREN.get(path, {}):
+        path, i = CHILDREN[path][argv[i]], i + 1
+    return path
+
+
+def section_fly_commands(section: str, base: Path) -> list[str]:
+    """flyctl command paths (`mpg create`, `postgres attach`...) the section runs, in blocks or spans."""
+    snippets = [m["body"] for m in FENCE.finditer(section) if m["lang"] in SHELL_LANGS]
+    snippets += [span for span in SPAN.findall(FENCE.sub("", section)) if COMMAND_START.match(span)]
+    return [path for snippet in snippets for _, argv in shell_commands(snippet, base)
+            if argv[0] in ("fly", "flyctl") and (path := fly_command_path(argv))]
+
+
+FLY_FLAGS = {name for command in COMMANDS.values() for name in command["flags"]} - set(FLYCTL["global_flags"])
+
+
+def test_every_fly_flag_the_prose_names_belongs_to_a_command_the_project_runs(project):
+    """`--pg-major-version 17` beside `fly pg create`, which has no such flag, is a false instruction:
+    a flag named on its own must be one of a fly command the docs or workflows run (per the tree)."""
+    flags = {name for _, argv, _ in every_command(project) if argv[0] in ("fly", "flyctl")
+             for name in COMMANDS[fly_command_path(argv)]["flags"] if fly_command_path(argv)}
+    problems = [f"{doc.name}: `{span}` is a flag of no fly command the project runs"
+                for doc in project.markdown_docs() for span in doc.spans
+                if (named := re.match(r"--([a-z][a-z0-9-]*)", span)) and named[1] in FLY_FLAGS and named[1] not in flags]
+    assert not problems, "\n".join(problems)
+
+
+# A paragraph about one database product must sit where that product is the one set up.
+PRODUCTS = {"Managed Postgres": "mpg", "Fly Postgres": "postgres"}
+
+
+def test_each_paragraph_about_a_database_product_is_in_the_variant_that_uses_it(project):
+    problems = []
+    for doc in project.markdown_docs():
+        for section in sections(doc.text):
+            groups = {path.split()[0] for path in section_fly_commands(section, doc.base)}
+            used = {product for product, group in PRODUCTS.items() if group in groups}
+            if not used:
+                continue
+            for paragraph in re.split(r"\n[ \t]*\n", FENCE.sub("", section)):
+                named = {product for product in PRODUCTS if product in paragraph}
+                if len(named) == 1 and not named & used:
+                    problems.append(f"{doc.name}: a paragraph about {named.pop()} where {sorted(used)} is set up: "
+                                    f"{' '.join(paragraph.split())[:120]}")
+    assert not problems, "\n".join(problems)
+
+
+def text_blocks_of(path: Path) -> list[str]:
+    """Paragraphs, list items and table rows of Markdown; comment blocks of a fly.toml."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".toml":
+        return re.findall(r"(?:^[ \t]*#.*\n?)+", text, re.M)
+    return re.split(r"\n[ \t]*\n|\n(?=\s*\|)|\n(?=\s*- )|\n(?=\s*\d+\. )", FENCE.sub("", text))
+
+
+REPLAY_CLAIM = re.compile(r"fly-replay|\breplays (it|them|such|the|a|requests)\b|\b(is|are|be)\s+replayed\b", re.I)
+
+
+def test_every_mention_of_fly_replay_says_it_is_unverified_over_flycast(project):
+    """Fly documents `fly-replay` for requests from the internet; the web app calls the API over
+    Flycast, for which nothing is documented: no doc may present the replay as working."""
+    paths = [doc.path for doc in project.markdown_docs()] + sorted(project.root.rglob("fly.toml"))
+    problems = [f"{path.relative_to(project.root)}: {' '.join(block.split())[:140]}"
+                for path in paths for block in text_blocks_of(path)
+                if REPLAY_CLAIM.search(block) and "unverified" not in block.lower()]
+    assert not problems, "\n".join(problems)
+
+
+IMAGE_REFERENCE = re.compile(r"^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)+/[a-z0-9./_-]+(?::[\w.-]+)?|(?:node|rust|postgres|redis):\d[\w.-]*)$")
+
+
+def image_references(project: Project) -> list[tuple[str, str]]:
+    """(reference, where) of every image the Dockerfiles, the compose file and the docs name."""
+    found = []
+    for dockerfile in sorted(project.root.rglob("Dockerfile")):
+        stages = set()
+        for stage in df.read_stages(dockerfile):
+            if stage.image not in stages:
+                found.append((stage.image, str(dockerfile.relative_to(project.root))))
+            stages.add(stage.name)
+    compose = yaml.safe_load((project.root / "docker-compose.yml").read_text(encoding="utf-8"))
+    found += [(service["image"], "docker-compose.yml") for service in compose["services"].values() if "image" in service]
+    for doc in project.markdown_docs():
+        found += [(span, doc.name) for span in doc.spans if IMAGE_REFERENCE.match(span) and (":" in span or "/" in span)]
+    return found
+
+
+def image_exists(reference: str, node: str) -> bool:
+    repository, _, tag = reference.partition(":")
+    for name, entry in IMAGES.items():
+        if repository == name.replace("{node}", node):
+            return re.fullmatch(entry["tags"].replace("{node}", node), tag) is not None
+    return False
+
+
+def test_every_image_named_exists_for_the_bakes_node_version(project):
+    node = project.answers["node_version"]
+    references = image_references(project)
+    problems = [f"{where}: {reference} is not an image that exists (tests/data/images.toml)"
+                for reference, where in references if not image_exists(reference, node)]
+    assert any("Dockerfile" in where for _, where in references)
+    assert not problems, "\n".join(problems)
+
+
+def test_image_list_refuses_what_does_not_exist():
+    """The data itself: the distroless Node image that was once documented does not exist."""
+    assert image_exists("gcr.io/distroless/nodejs26-debian13", "26") and image_exists("node:22-bookworm-slim", "22")
+    assert not image_exists("gcr.io/distroless/nodejs26-debian12", "26")
+    assert not image_exists("node:26-buster", "26")
+
+
+@pytest.mark.parametrize("answers", [
+    {"layout": "monorepo", "backend": "rust", "database": "postgres", "ci": "github-actions"},
+    {"ci": "github-actions"},
+    {"ci": "none"},
+], ids=["monorepo-rust", "standalone", "standalone-no-ci"])
+def test_renaming_a_taken_app_lists_every_file_that_holds_its_name(tmp_path, answers):
+    names = {"fly_app_name": "renamed-web-app"} | ({"fly_api_app_name": "renamed-api-app"} if "backend" in answers else {})
+    root = bake(tmp_path, **answers, **names)
+    guide = (root / "docs" / "DEPLOYMENT-GUIDE.md").read_text(encoding="utf-8")
+    (paragraph,) = [p for p in re.split(r"\n[ \t]*\n", guide) if "If a name is taken" in p]
+    named = set(SPAN.findall(paragraph))
+    holding = {path.relative_to(root).as_posix() for path in project_files(root) if path.suffix != ".md"
+               and any(re.search(rf"(?<![\w-]){name}(?![\w-])", path.read_text(encoding="utf-8")) for name in names.values())}
+    assert holding, "the bake holds the app names somewhere"
+    assert not holding - named, f"the guide's rename list misses {sorted(holding - named)}"
+    options = re.search(r"--variables-to-update '(\{.*?\})'", paragraph)[1]
+    assert set(re.findall(r'"(\w+)":', options)) == set(names)
+    cruft_help = subprocess.run(["cruft", "update", "--help"], capture_output=True, text=True, timeout=60).stdout
+    assert "--variables-to-update" in cruft_help
+
+
+def test_template_quick_start_installs_only_the_pinned_cookiecutter_first():
+    readme = Doc(TEMPLATE_DIR / "README.md", TEMPLATE_DIR, TEMPLATE_DIR)
+    quick = readme.text[readme.text.index("## Quick start"):readme.text.index("## Options")]
+    first_block = FENCE.search(quick)["body"].splitlines()
+    install = shlex.split(first_block[0].split("&&")[0])
+    pins = dict(line.split("#")[0].strip().split("==") for line in
+                (TEMPLATE_DIR / "requirements-test.txt").read_text().splitlines() if "==" in line)
+    assert install == ["pip", "install", f"cookiecutter=={pins['cookiecutter']}"], install
+    assert first_block[1].split("#")[0].split() == ["bash", "scripts/test.sh"]
+    setup = (TEMPLATE_DIR / "scripts" / "setup.sh").read_text()
+    assert "-r requirements-test.txt" in setup and "bash scripts/setup.sh" in (TEMPLATE_DIR / "scripts" / "test.sh").read_text()
