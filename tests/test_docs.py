@@ -795,7 +795,9 @@ IMAGES = tomllib.loads((DATA / "images.toml").read_text(encoding="utf-8"))
 
 
 def refuted_claims_in(text: str, claims) -> list[str]:
-    flat = re.sub(r"\s+", " ", text)
+    """Matches of each claim in the text read as prose: comment markers at line starts dropped,
+    line breaks and runs of spaces made one space."""
+    flat = re.sub(r"\s+", " ", re.sub(r"\n[ \t]*(#|//)[ \t]?", "\n", text))
     return [f"{match[0]!r} ({name}: {claim['why']})" for name, claim in claims
             if (match := re.search(claim["pattern"], flat, re.I))]
 
