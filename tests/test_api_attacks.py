@@ -143,6 +143,28 @@ def test_an_idle_keep_alive_connection_is_closed_after_the_header_read_timeout(
         server.stop()
 
 
+def test_a_body_sent_a_byte_at_a_time_is_cut_off_by_the_request_timeout(api_binary, migrated_database, tmp_path):
+    server = start_api(api_binary, migrated_database, tmp_path, REQUEST_TIMEOUT_SECS="2")
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(f"POST /api/posts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                         f"Authorization: Bearer {WRITE_TOKEN}\r\nContent-Length: 1000\r\n\r\n{{".encode())
+            started = time.monotonic()
+            reply = b""
+            while not reply and time.monotonic() - started < 8:
+                try:
+                    sock.sendall(b" ")
+                except OSError:
+                    break
+                if select.select([sock], [], [], 0.5)[0]:
+                    reply = sock.recv(4096)
+            assert reply.startswith(b"HTTP/1.1 408"), reply[:100]
+            assert time.monotonic() - started < 4
+        assert_log_is_clean(server)
+    finally:
+        server.stop()
+
+
 def test_the_metrics_port_closes_idle_connections_too(api_binary, migrated_database, tmp_path):
     server = start_api(api_binary, migrated_database, tmp_path,
                        HEADER_READ_TIMEOUT_SECS=str(HEADER_READ_TIMEOUT_SECS))

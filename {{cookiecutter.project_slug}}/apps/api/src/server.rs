@@ -98,8 +98,8 @@ pub fn spawn(listener: TcpListener, app: Router, limits: &ConnectionLimits) {
     });
 }
 
-/// Limits the number of open connections is checked against: the soft `RLIMIT_NOFILE` minus
-/// `RESERVED_FDS`, read from /proc (Linux); `None` elsewhere.
+/// How many connections the process's file-descriptor limit leaves room for: the soft
+/// `RLIMIT_NOFILE` (read from /proc, so Linux only; `None` elsewhere) minus `RESERVED_FDS`.
 fn fd_budget() -> Option<usize> {
     let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
     let line = limits
