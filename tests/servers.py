@@ -73,7 +73,7 @@ class ServerProcess:
     process gets a free port of its own, so servers started side by side never collide on it.
     """
 
-    def __init__(self, args: list[str], cwd: Path, env: dict, port: int, log: Path):
+    def __init__(self, args: list[str], cwd: Path, env: dict, port: int, log: Path, preexec_fn=None):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.metrics_port = int(env.get("METRICS_PORT") or free_port(other_than=port))
@@ -81,7 +81,8 @@ class ServerProcess:
         self.log = log
         self._log_handle = log.open("w")
         env = {**env, "METRICS_PORT": str(self.metrics_port)}
-        self.process = subprocess.Popen(args, cwd=cwd, env=env, stdout=self._log_handle, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(args, cwd=cwd, env=env, stdout=self._log_handle, stderr=subprocess.STDOUT,
+                                        preexec_fn=preexec_fn)
 
     def wait_until_up(self, path: str = "/health", timeout: float = 60) -> None:
         """Until `path` answers 200; fails at once, with the output, if the process exits first."""

@@ -11,7 +11,11 @@
 //! | `API_WRITE_TOKEN` | unset | bearer token every write needs (32+ characters); unset refuses all writes |
 //! | `RATE_LIMIT_PER_SECOND` | `100` | requests per second one client may make, sustained |
 //! | `RATE_LIMIT_BURST` | `200` | requests one client may make at once before the per-second rate applies |
-//! | `MAX_CONCURRENT_REQUESTS` | `128` | requests served at once; more are refused with 503 |
+//! | `MAX_CONCURRENT_REQUESTS` | `128` | requests served at once by this process, all routes together; more are refused with 503 |
+//! | `MAX_CONNECTIONS` | `1024` | client connections open at once (fewer if the file-descriptor limit is lower); more wait to be accepted |
+//! | `HEADER_READ_TIMEOUT_SECS` | `10` | a connection must send a whole request head this soon after it opens or after its last response (so also how long an idle keep-alive connection stays open), else it is closed |
+//! | `IDLE_TIMEOUT_SECS` | `30` | a connection on which no byte moves either way this long is closed; longer than `REQUEST_TIMEOUT_SECS` |
+//! | `IDEMPOTENCY_KEY_TTL_SECS` | `86400` | how long an `Idempotency-Key` stays bound to the post it created; later the key is free again |
 //! | `FLY_APP_NAME` | set by Fly | on Fly, a client is the `Fly-Client-IP` its proxy sets, not the socket peer |
 //! | `RUST_LOG` | `info` | log filter (`tracing_subscriber::EnvFilter` syntax) |
 //! | `DATABASE_URL` | required | `postgres://user:password@host:5432/database` (feature `postgres`) |
@@ -36,6 +40,10 @@ pub struct Config {
     /// Where Prometheus scrapes `/metrics`: the same host, a port of its own.
     pub metrics_listen: SocketAddr,
     pub http: HttpConfig,
+    /// Bounds on client connections, for the API's port and the metrics port.
+    pub connections: ConnectionLimits,
+    /// How long a create's `Idempotency-Key` is remembered.
+    pub idempotency_key_ttl: Duration,
     pub log_filter: String,
     #[cfg(feature = "postgres")]
     pub database: DatabaseConfig,
@@ -120,6 +128,27 @@ pub struct Limits {
     pub per_client_burst: u32,
     pub max_concurrent_requests: usize,
 }
+
+/// What one client connection may hold: a slot and the time between bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    pub max_connections: usize,
+    pub header_read_timeout: Duration,
+    pub idle_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Stripe keeps idempotency keys 24 hours: longer than any client's retries.
+pub const DEFAULT_IDEMPOTENCY_KEY_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CorsOrigins {
@@ -255,6 +284,11 @@ impl Config {
             regions: Regions::from_vars(&var, defaults.regions.read_your_writes)?,
         };
 
+        let connections = connection_limits(&var, http.request_timeout)?;
+        let idempotency_key_ttl =
+            seconds(var("IDEMPOTENCY_KEY_TTL_SECS"), "IDEMPOTENCY_KEY_TTL_SECS")?
+                .unwrap_or(DEFAULT_IDEMPOTENCY_KEY_TTL);
+
         let log_filter = var("RUST_LOG").unwrap_or_else(|| "info".to_owned());
         if EnvFilter::try_new(&log_filter).is_err() {
             return Err(invalid(
@@ -270,6 +304,8 @@ impl Config {
             listen: SocketAddr::new(host, port),
             metrics_listen: SocketAddr::new(host, metrics_port),
             http,
+            connections,
+            idempotency_key_ttl,
             log_filter,
             #[cfg(feature = "multi-region")]
             read_replica: database.read_replica(&var)?,
@@ -277,6 +313,34 @@ impl Config {
             database,
         })
     }
+}
+
+fn connection_limits(
+    var: &impl Fn(&str) -> Option<String>,
+    request_timeout: Duration,
+) -> Result<ConnectionLimits, ConfigError> {
+    let defaults = ConnectionLimits::default();
+    let limits = ConnectionLimits {
+        max_connections: positive(
+            var("MAX_CONNECTIONS"),
+            "MAX_CONNECTIONS",
+            "a positive number of connections",
+        )?
+        .unwrap_or(defaults.max_connections),
+        header_read_timeout: seconds(var("HEADER_READ_TIMEOUT_SECS"), "HEADER_READ_TIMEOUT_SECS")?
+            .unwrap_or(defaults.header_read_timeout),
+        idle_timeout: seconds(var("IDLE_TIMEOUT_SECS"), "IDLE_TIMEOUT_SECS")?
+            .unwrap_or(defaults.idle_timeout),
+    };
+    // A handler sends nothing while it works: the idle timeout must not cut it off first.
+    if limits.idle_timeout <= request_timeout {
+        return Err(invalid(
+            "IDLE_TIMEOUT_SECS",
+            var("IDLE_TIMEOUT_SECS"),
+            "more seconds than REQUEST_TIMEOUT_SECS",
+        ));
+    }
+    Ok(limits)
 }
 
 #[cfg(feature = "postgres")]
@@ -504,6 +568,10 @@ mod tests {
             ("MAX_CONCURRENT_REQUESTS", "-5"),
             ("METRICS_PORT", "8080"),
             ("METRICS_PORT", "0"),
+            ("MAX_CONNECTIONS", "0"),
+            ("HEADER_READ_TIMEOUT_SECS", "soon"),
+            ("IDLE_TIMEOUT_SECS", "5"),
+            ("IDEMPOTENCY_KEY_TTL_SECS", "0"),
         ] {
             let error = config(&[(name, value)]).unwrap_err();
             assert_eq!(error.variable, name);
@@ -561,6 +629,32 @@ mod tests {
             }
         );
         assert!(config.http.on_fly);
+    }
+
+    #[test]
+    fn connection_limits_and_key_ttl_are_read() {
+        let defaults = config(&[]).unwrap();
+        assert_eq!(defaults.connections, ConnectionLimits::default());
+        assert_eq!(defaults.idempotency_key_ttl, DEFAULT_IDEMPOTENCY_KEY_TTL);
+        // The idle timeout must outlast the request timeout, also when only the latter moves.
+        let error = config(&[("REQUEST_TIMEOUT_SECS", "40")]).unwrap_err();
+        assert_eq!(error.variable, "IDLE_TIMEOUT_SECS");
+        let config = config(&[
+            ("MAX_CONNECTIONS", "50"),
+            ("HEADER_READ_TIMEOUT_SECS", "2"),
+            ("IDLE_TIMEOUT_SECS", "12"),
+            ("IDEMPOTENCY_KEY_TTL_SECS", "60"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.connections,
+            ConnectionLimits {
+                max_connections: 50,
+                header_read_timeout: Duration::from_secs(2),
+                idle_timeout: Duration::from_secs(12),
+            }
+        );
+        assert_eq!(config.idempotency_key_ttl, Duration::from_secs(60));
     }
 
     #[cfg(feature = "postgres")]

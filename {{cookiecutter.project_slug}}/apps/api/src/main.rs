@@ -81,8 +81,15 @@ async fn serve(config: Config) -> Result<(), Box<dyn Error>> {
     }
     let recorder = metrics::install()?;
     let (state, on_scrape) = app_state(&config)?;
-    metrics::serve(config.metrics_listen, recorder, on_scrape).await?;
-    server::serve(config.listen, http::router(state, &config.http)).await?;
+    metrics::serve(
+        config.metrics_listen,
+        recorder,
+        on_scrape,
+        &config.connections,
+    )
+    .await?;
+    let app = http::router(state, &config.http);
+    server::serve(config.listen, app, &config.connections).await?;
     Ok(())
 }
 
@@ -103,12 +110,17 @@ fn app_state(config: &Config) -> Result<(AppState, Vec<OnScrape>), Box<dyn Error
     #[cfg(feature = "multi-region")]
     if let Some(replica) = &config.read_replica {
         let replica = postgres::connect_lazy(replica)?;
-        let fresh = Arc::new(PgPostRepository::new(primary.clone()));
-        let reads = Arc::new(PgPostRepository::with_read_replica(primary, replica));
+        let ttl = config.idempotency_key_ttl;
+        let fresh = Arc::new(PgPostRepository::new(primary.clone()).with_idempotency_key_ttl(ttl));
+        let reads = Arc::new(
+            PgPostRepository::with_read_replica(primary, replica).with_idempotency_key_ttl(ttl),
+        );
         let state = AppState::new(reads.clone(), &config.http).with_primary_reads(fresh);
         return Ok((state, vec![Arc::new(move || reads.record_pool_usage())]));
     }
-    let repository = Arc::new(PgPostRepository::new(primary));
+    let repository = Arc::new(
+        PgPostRepository::new(primary).with_idempotency_key_ttl(config.idempotency_key_ttl),
+    );
     let state = AppState::new(repository.clone(), &config.http);
     Ok((
         state,
@@ -119,7 +131,9 @@ fn app_state(config: &Config) -> Result<(AppState, Vec<OnScrape>), Box<dyn Error
 #[cfg(not(feature = "postgres"))]
 fn app_state(config: &Config) -> Result<(AppState, Vec<OnScrape>), Box<dyn Error>> {
     tracing::info!("posts are kept in memory: lost on restart, not shared between instances");
-    let repository = Arc::new(MemoryPostRepository::seeded());
+    let repository = Arc::new(
+        MemoryPostRepository::seeded().with_idempotency_key_ttl(config.idempotency_key_ttl),
+    );
     Ok((AppState::new(repository, &config.http), Vec::new()))
 }
 

@@ -18,6 +18,9 @@ use metrics::{Unit, describe_counter, describe_gauge, describe_histogram, gauge}
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 
+use crate::config::ConnectionLimits;
+use crate::server;
+
 pub const HTTP_REQUESTS: &str = "http_requests_total";
 pub const HTTP_REQUEST_DURATION: &str = "http_request_duration_seconds";
 pub const HTTP_REQUESTS_IN_FLIGHT: &str = "http_requests_in_flight";
@@ -43,6 +46,9 @@ const LATENCY_BUCKETS: [f64; 11] = [
 /// Histogram samples are folded into buckets at each scrape; without a scrape (off Fly) this
 /// bounds the memory they hold.
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Connections the metrics server keeps open at once: Fly's scraper needs one.
+const MAX_SCRAPE_CONNECTIONS: usize = 8;
 
 /// Work done just before each scrape: gauges read from their source (pool sizes, the runtime).
 pub type OnScrape = Arc<dyn Fn() + Send + Sync>;
@@ -107,6 +113,7 @@ pub async fn serve(
     listen: SocketAddr,
     handle: PrometheusHandle,
     on_scrape: Vec<OnScrape>,
+    limits: &ConnectionLimits,
 ) -> io::Result<()> {
     let listener = TcpListener::bind(listen).await?;
     tracing::info!(address = %listener.local_addr()?, "metrics listening");
@@ -132,11 +139,12 @@ pub async fn serve(
         ([(header::CONTENT_TYPE, content_type)], handle.render()).into_response()
     };
     let app = Router::new().route("/metrics", get(move || std::future::ready(render())));
-    tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, app).await {
-            tracing::error!(%error, "metrics server stopped");
-        }
-    });
+    // The API's timeouts, and room for a few scrapers only.
+    let limits = ConnectionLimits {
+        max_connections: MAX_SCRAPE_CONNECTIONS,
+        ..limits.clone()
+    };
+    server::spawn(listener, app, &limits);
     Ok(())
 }
 

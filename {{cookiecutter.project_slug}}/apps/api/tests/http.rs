@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api::config::{CorsOrigins, HttpConfig, Limits};
-use api::http::{AppState, router};
+use api::http::{AppState, VISITOR_ADDRESS, router};
 use api::posts::{NewPost, Post, PostId, PostRepository, RepositoryError};
 use api::repository::memory::MemoryPostRepository;
 use async_trait::async_trait;
@@ -322,22 +322,26 @@ async fn off_fly_a_forged_fly_client_ip_does_not_move_the_bucket() {
     );
 }
 
-/// A repository whose list takes a while, to hold requests in flight.
+/// A repository whose reads take a while, to hold requests in flight.
 struct SlowRepository(MemoryPostRepository);
+
+const SLOW: Duration = Duration::from_millis(300);
 
 #[async_trait]
 impl PostRepository for SlowRepository {
     async fn list(&self) -> Result<Vec<Post>, RepositoryError> {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::sleep(SLOW).await;
         self.0.list().await
     }
     async fn find(&self, id: PostId) -> Result<Option<Post>, RepositoryError> {
+        tokio::time::sleep(SLOW).await;
         self.0.find(id).await
     }
     async fn insert(&self, post: NewPost) -> Result<Post, RepositoryError> {
         self.0.insert(post).await
     }
     async fn check(&self) -> Result<(), RepositoryError> {
+        tokio::time::sleep(SLOW).await;
         self.0.check().await
     }
 }
@@ -370,11 +374,153 @@ async fn requests_over_the_in_flight_cap_are_refused_at_once_with_503() {
     assert_eq!(refused[0].headers[header::RETRY_AFTER], "1");
 }
 
+#[tokio::test]
+async fn the_in_flight_cap_is_one_for_every_route_together() {
+    let config = HttpConfig {
+        limits: Limits {
+            max_concurrent_requests: 2,
+            ..HttpConfig::default().limits
+        },
+        ..config()
+    };
+    let app = app_with(
+        &config,
+        Arc::new(SlowRepository(MemoryPostRepository::seeded())),
+    );
+    let paths = ["/api/posts", "/api/posts/1", "/ready"].repeat(2);
+    let replies = send_all_at_once(&app, &paths).await;
+    let statuses: Vec<_> = replies.iter().map(|reply| reply.status).collect();
+    let refused = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::SERVICE_UNAVAILABLE)
+        .count();
+    assert_eq!(refused, 4, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn preflight_requests_count_against_the_rate_limit() {
+    let app = app_with(
+        &limited(1, 2, false),
+        Arc::new(MemoryPostRepository::seeded()),
+    );
+    let preflight = || {
+        Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/api/posts")
+            .header(header::ORIGIN, WEB_ORIGIN)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(send(&app, preflight()).await.status, StatusCode::OK);
+    assert_eq!(send(&app, preflight()).await.status, StatusCode::OK);
+    let third = send(&app, preflight()).await;
+    assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        send(&app, get("/api/posts")).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+fn from_visitor(visitor: &str, token: Option<&str>) -> Request<Body> {
+    let request = Request::get("/api/posts")
+        .header("fly-client-ip", "fdaa:0:1:a7b::2")
+        .header(VISITOR_ADDRESS, visitor);
+    let request = match token {
+        Some(token) => request.header(header::AUTHORIZATION, format!("Bearer {token}")),
+        None => request,
+    };
+    request.body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn only_the_write_token_makes_the_visitor_address_the_client() {
+    let app = app_with(
+        &limited(1, 1, true),
+        Arc::new(MemoryPostRepository::seeded()),
+    );
+    for visitor in ["203.0.113.1", "203.0.113.2", "2001:db8:5::1"] {
+        let reply = send(&app, from_visitor(visitor, Some(TOKEN))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{visitor}");
+    }
+    let same_64 = send(&app, from_visitor("2001:db8:5::2", Some(TOKEN))).await;
+    assert_eq!(same_64.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Without the token (or with a wrong one) the header is ignored: one client, the connection.
+    let untrusted = [
+        from_visitor("198.51.100.1", None),
+        from_visitor(
+            "198.51.100.2",
+            Some("wrong-token-0123456789abcdef0123456789"),
+        ),
+        from_visitor("not an address", Some(TOKEN)),
+    ];
+    let mut statuses = Vec::new();
+    for request in untrusted {
+        statuses.push(send(&app, request).await.status);
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::OK,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_request_id_outside_the_web_apps_rule_is_replaced() {
+    let app = app();
+    for odd in ["has spaces", &"a".repeat(129), "a\"quote"] {
+        let request = Request::get("/health")
+            .header("x-request-id", odd)
+            .body(Body::empty())
+            .unwrap();
+        let reply = send(&app, request).await;
+        let id = reply.headers["x-request-id"].to_str().unwrap();
+        assert_ne!(id, odd);
+        assert_eq!(id.len(), 36, "a UUID: {id}");
+    }
+}
+
+#[tokio::test]
+async fn a_key_reused_for_another_post_is_422_and_a_nul_is_400() {
+    let app = app();
+    let keyed = |title: &str| {
+        Request::post("/api/posts")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .header("idempotency-key", "reused-key")
+            .body(Body::from(json!({"title": title, "body": "b"}).to_string()))
+            .unwrap()
+    };
+    assert_eq!(send(&app, keyed("first")).await.status, StatusCode::CREATED);
+    assert_eq!(
+        send(&app, keyed("second")).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let nul = send(&app, post_json(r#"{"title":"a\u0000b","body":"b"}"#)).await;
+    assert_eq!(nul.status, StatusCode::BAD_REQUEST);
+    assert!(nul.json["fields"]["title"].is_string());
+    let list = send(&app, get("/api/posts")).await;
+    assert_eq!(
+        list.json.as_array().unwrap().len(),
+        3,
+        "only the first stored"
+    );
+}
+
 async fn send_at_once(app: &Router, count: usize) -> Vec<Reply> {
-    let tasks: Vec<_> = (0..count)
-        .map(|_| {
+    send_all_at_once(app, &vec!["/api/posts"; count]).await
+}
+
+async fn send_all_at_once(app: &Router, paths: &[&'static str]) -> Vec<Reply> {
+    let tasks: Vec<_> = paths
+        .iter()
+        .map(|&path| {
             let app = app.clone();
-            tokio::spawn(async move { send(&app, get("/api/posts")).await })
+            tokio::spawn(async move { send(&app, get(path)).await })
         })
         .collect();
     let mut replies = Vec::new();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use api::config::{DatabaseConfig, HttpConfig, WriteToken};
 use api::http::{AppState, router};
-use api::posts::{NewPost, PostRepository};
+use api::posts::{NewPost, PostRepository, RepositoryError};
 use api::repository::postgres::{PgPostRepository, connect_lazy, migrate};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -94,8 +94,10 @@ async fn a_retried_create_with_the_same_idempotency_key_stores_one_row() {
         idempotency_key: Some(key.clone()),
     };
     let first = repository.insert(create("first attempt")).await.unwrap();
-    let retry = repository.insert(create("second attempt")).await.unwrap();
+    let retry = repository.insert(create("first attempt")).await.unwrap();
     assert_eq!(retry, first);
+    let other = repository.insert(create("another post")).await;
+    assert_eq!(other, Err(RepositoryError::KeyReused));
     let unkeyed = repository
         .insert(NewPost {
             idempotency_key: None,
@@ -104,6 +106,58 @@ async fn a_retried_create_with_the_same_idempotency_key_stores_one_row() {
         .await
         .unwrap();
     assert_ne!(unkeyed.id, first.id);
+}
+
+#[tokio::test]
+async fn concurrent_creates_with_one_fresh_key_store_one_row() {
+    let Some(repository) = repository("concurrent_creates_with_one_fresh_key_store_one_row").await
+    else {
+        return;
+    };
+    let repository = Arc::new(repository);
+    let key = format!("race-{:?}", std::time::SystemTime::now());
+    let creates = (0..8).map(|_| {
+        let (repository, key) = (repository.clone(), key.clone());
+        tokio::spawn(async move {
+            let post = NewPost {
+                title: "raced".to_owned(),
+                body: "b".to_owned(),
+                idempotency_key: Some(key),
+            };
+            repository.insert(post).await
+        })
+    });
+    let mut ids = Vec::new();
+    for create in creates.collect::<Vec<_>>() {
+        ids.push(
+            create
+                .await
+                .unwrap()
+                .expect("every racer gets the one post")
+                .id,
+        );
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+}
+
+#[tokio::test]
+async fn an_expired_idempotency_key_creates_a_new_post() {
+    let Some(repository) = repository("an_expired_idempotency_key_creates_a_new_post").await else {
+        return;
+    };
+    let repository = repository.with_idempotency_key_ttl(Duration::from_millis(300));
+    let key = format!("expiring-{:?}", std::time::SystemTime::now());
+    let create = || NewPost {
+        title: "t".to_owned(),
+        body: "b".to_owned(),
+        idempotency_key: Some(key.clone()),
+    };
+    let first = repository.insert(create()).await.unwrap();
+    assert_eq!(repository.insert(create()).await.unwrap(), first);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let again = repository.insert(create()).await.unwrap();
+    assert_ne!(again.id, first.id);
 }
 
 #[tokio::test]

@@ -1,11 +1,13 @@
 //! Writes need `Authorization: Bearer <API_WRITE_TOKEN>`; reads are open.
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use subtle::ConstantTimeEq;
 
 use super::{ApiError, AppState};
+use crate::config::WriteToken;
 
 /// Proof that the request carries the write token. Taking it as a handler argument makes the
 /// check run before the body is read; without a configured token every write is refused.
@@ -15,18 +17,23 @@ impl FromRequestParts<AppState> for WriteAccess {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let expected = app.write_token.as_ref().ok_or(ApiError::Unauthorized)?;
-        let presented = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .ok_or(ApiError::Unauthorized)?;
-        // Constant time: the comparison takes as long however many leading bytes match.
-        if bool::from(presented.as_bytes().ct_eq(expected.0.as_bytes())) {
+        if has_write_token(&parts.headers, app.write_token.as_deref()) {
             Ok(Self)
         } else {
             Err(ApiError::Unauthorized)
         }
     }
+}
+
+/// Whether `headers` carry `Authorization: Bearer <expected>`; never without an expected token.
+pub fn has_write_token(headers: &HeaderMap, expected: Option<&WriteToken>) -> bool {
+    let Some(expected) = expected else {
+        return false;
+    };
+    let presented = headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    // Constant time: the comparison takes as long however many leading bytes match.
+    presented.is_some_and(|presented| bool::from(presented.as_bytes().ct_eq(expected.0.as_bytes())))
 }

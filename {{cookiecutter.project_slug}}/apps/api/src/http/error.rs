@@ -29,6 +29,10 @@ pub enum ApiError {
     },
     /// The instance is at its limit of requests in flight.
     Overloaded,
+    /// The `Idempotency-Key` already created a different post.
+    IdempotencyKeyReused,
+    /// A request with the same `Idempotency-Key` is still in progress.
+    IdempotencyKeyInUse,
 }
 
 /// `{"error": "...", "fields": {"title": "is required"}}`; `fields` only for validation errors.
@@ -43,7 +47,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry_after = match &self {
             Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
-            Self::Overloaded | Self::ReadOnlyDatabase(_) => Some(1),
+            Self::Overloaded | Self::ReadOnlyDatabase(_) | Self::IdempotencyKeyInUse => Some(1),
             _ => None,
         };
         let read_only = matches!(self, Self::ReadOnlyDatabase(_));
@@ -98,6 +102,16 @@ impl IntoResponse for ApiError {
                     None,
                 )
             }
+            Self::IdempotencyKeyReused => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "this Idempotency-Key was already used for a different post".to_owned(),
+                None,
+            ),
+            Self::IdempotencyKeyInUse => (
+                StatusCode::CONFLICT,
+                "a request with this Idempotency-Key is in progress, retry shortly".to_owned(),
+                None,
+            ),
         };
         let mut response = (status, Json(ErrorBody { error, fields })).into_response();
         if let Some(seconds) = retry_after {

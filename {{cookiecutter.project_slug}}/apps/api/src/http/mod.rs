@@ -8,12 +8,13 @@ mod metrics;
 mod posts;
 #[cfg(feature = "multi-region")]
 mod region;
+mod request_id;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Method, Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
 use tower::ServiceBuilder;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -22,6 +23,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use error::ApiError;
+pub use limits::{VISITOR_ADDRESS, client_of};
 pub use metrics::UNMATCHED;
 #[cfg(feature = "multi-region")]
 pub use region::READ_PRIMARY_COOKIE;
@@ -29,7 +31,7 @@ pub use region::READ_PRIMARY_COOKIE;
 use crate::config::{CorsOrigins, HttpConfig, WriteToken};
 use crate::posts::{PostRepository, PostsEnvironment, PostsReducer, PostsStore};
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+use self::request_id::REQUEST_ID;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -84,7 +86,9 @@ pub struct WriteRefusedReadOnly;
 
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let middleware = ServiceBuilder::new()
-        // Outermost first: every log line and response carries the request id.
+        // Outermost first: every log line and response carries the request id; a client's own
+        // id is kept only if it is short and plain, so it cannot bloat or forge log lines.
+        .layer(axum::middleware::map_request(request_id::drop_invalid))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
@@ -108,21 +112,25 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
-        .layer(cors(&config.cors_allowed_origins))
         .layer(DefaultBodyLimit::max(config.request_body_limit));
 
     // Everything but liveness is limited: /health must answer Fly's checks whatever the load.
+    // CORS sits inside the limits, so preflight OPTIONS requests count like any other.
+    let cors = cors(&config.cors_allowed_origins);
     let limited = limits::apply(
         Router::new()
             .merge(posts::router())
             .merge(health::readiness())
-            .fallback(|| async { ApiError::NotFound("no such route") }),
+            .fallback(|| async { ApiError::NotFound("no such route") })
+            .layer(cors.clone()),
         &config.limits,
         limits::ClientKey {
             on_fly: config.on_fly,
+            write_token: config.write_token.clone(),
         },
     );
-    let routes = Router::new().merge(health::liveness()).merge(limited);
+    let liveness = health::liveness().layer(cors);
+    let routes = Router::new().merge(liveness).merge(limited);
     #[cfg(feature = "multi-region")]
     let routes = region::apply(routes, &config.regions);
     routes

@@ -77,5 +77,7 @@ async fn respond(posts: &PostsStore, action: PostsAction) -> Response {
         PostsState::ReadOnly(error) => {
             ApiError::ReadOnlyDatabase(error.to_string()).into_response()
         }
+        PostsState::KeyReused => ApiError::IdempotencyKeyReused.into_response(),
+        PostsState::KeyInUse => ApiError::IdempotencyKeyInUse.into_response(),
     }
 }

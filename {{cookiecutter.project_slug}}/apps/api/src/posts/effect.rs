@@ -42,6 +42,8 @@ pub trait PostRepository: Send + Sync {
     /// The newest posts first, at most `LIST_LIMIT` of them.
     async fn list(&self) -> Result<Vec<Post>, RepositoryError>;
     async fn find(&self, id: PostId) -> Result<Option<Post>, RepositoryError>;
+    /// Stores `post`; with an idempotency key seen within its time to live, returns the post that
+    /// key created instead (`KeyReused` if that post has another title or body).
     async fn insert(&self, post: NewPost) -> Result<Post, RepositoryError>;
     /// Readiness: can this instance reach its data?
     async fn check(&self) -> Result<(), RepositoryError>;
@@ -56,6 +58,10 @@ pub enum RepositoryError {
     /// is stepping down (PostgreSQL's `read_only_sql_transaction`). The write may succeed on the
     /// writable primary.
     ReadOnly(String),
+    /// The create's `Idempotency-Key` already created a post with another title or body.
+    KeyReused,
+    /// Another request with the same `Idempotency-Key` is storing its post right now.
+    KeyInUse,
 }
 
 impl fmt::Display for RepositoryError {
@@ -63,6 +69,8 @@ impl fmt::Display for RepositoryError {
         match self {
             Self::Unavailable(message) => f.write_str(message),
             Self::ReadOnly(message) => write!(f, "read-only: {message}"),
+            Self::KeyReused => f.write_str("idempotency key reused for another post"),
+            Self::KeyInUse => f.write_str("idempotency key in use by a request in progress"),
         }
     }
 }

@@ -49,6 +49,13 @@ pub struct NewPost {
     pub idempotency_key: Option<String>,
 }
 
+impl NewPost {
+    /// Whether `earlier`, found under this post's idempotency key, is a retry of the same post.
+    pub fn is_retry_of(&self, earlier: &Post) -> bool {
+        self.title == earlier.title && self.body == earlier.body
+    }
+}
+
 /// Why one field of a draft was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -84,4 +91,8 @@ pub enum PostsState {
     Unavailable(RepositoryError),
     /// The write reached a database that only serves reads; nothing was stored.
     ReadOnly(RepositoryError),
+    /// The idempotency key belongs to a different post: the client's mistake, nothing stored.
+    KeyReused,
+    /// A request with the same idempotency key is still being stored: retry shortly.
+    KeyInUse,
 }

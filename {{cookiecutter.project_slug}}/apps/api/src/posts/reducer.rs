@@ -40,6 +40,8 @@ impl Reducer for PostsReducer {
             PostsAction::PostStored(result) => Step::Done(match result {
                 Ok(post) => PostsState::Created(post),
                 Err(error @ RepositoryError::ReadOnly(_)) => PostsState::ReadOnly(error),
+                Err(RepositoryError::KeyReused) => PostsState::KeyReused,
+                Err(RepositoryError::KeyInUse) => PostsState::KeyInUse,
                 Err(error) => PostsState::Unavailable(error),
             }),
         }
@@ -81,6 +83,13 @@ fn is_idempotency_key(key: &str) -> bool {
         && key.bytes().all(|b| b.is_ascii_graphic())
 }
 
+/// Control characters a title or body may hold: tab and line breaks. Every other one (NUL,
+/// escape, DEL, the C1 range...) is refused: PostgreSQL cannot store NUL, and the rest can forge
+/// log lines or terminal output and never belong in a post.
+fn is_refused_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
 fn required_text(
     errors: &mut Vec<FieldError>,
     field: &'static str,
@@ -92,6 +101,9 @@ fn required_text(
         Some("") => "must not be blank".to_owned(),
         Some(text) if text.chars().count() > max_chars => {
             format!("must be at most {max_chars} characters")
+        }
+        Some(text) if text.chars().any(is_refused_control) => {
+            "must not contain control characters other than tab and line breaks".to_owned()
         }
         Some(text) => return Some(text.to_owned()),
     };
@@ -233,6 +245,31 @@ mod tests {
             assert_eq!(fields.len(), 1, "{bad:?}");
             assert_eq!(fields[0].0, "Idempotency-Key");
         }
+    }
+
+    #[test]
+    fn control_characters_other_than_tab_and_line_breaks_are_refused() {
+        for bad in [
+            "nul\0here",
+            "esc\u{1b}[31m",
+            "del\u{7f}x",
+            "c1\u{85}x",
+            "bell\u{7}x",
+        ] {
+            let fields = invalid_fields(reduce(draft(Some(bad), Some(bad))));
+            let names: Vec<_> = fields.iter().map(|(field, _)| *field).collect();
+            assert_eq!(names, ["title", "body"], "{bad:?}");
+        }
+        let step = reduce(draft(Some("a\ttitle"), Some("line one\r\nline two")));
+        assert!(matches!(step, Step::Run(PostsEffect::Store(_))), "{step:?}");
+    }
+
+    #[test]
+    fn a_reused_or_busy_idempotency_key_is_its_own_answer() {
+        let reused = reduce(PostsAction::PostStored(Err(RepositoryError::KeyReused)));
+        assert_eq!(reused, Step::Done(PostsState::KeyReused));
+        let busy = reduce(PostsAction::PostStored(Err(RepositoryError::KeyInUse)));
+        assert_eq!(busy, Step::Done(PostsState::KeyInUse));
     }
 
     #[test]

@@ -3,9 +3,11 @@
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
+use crate::config::DEFAULT_IDEMPOTENCY_KEY_TTL;
 use crate::posts::{LIST_LIMIT, NewPost, Post, PostId, PostRepository, RepositoryError};
 
 /// At most this many posts (about 40 MB at the largest post the reducer accepts).
@@ -13,12 +15,19 @@ pub const MAX_POSTS: usize = 1_000;
 
 pub struct MemoryPostRepository {
     posts: Mutex<Posts>,
+    /// How long a post's idempotency key is remembered.
+    key_ttl: Duration,
 }
 
 struct Posts {
     /// Each post with the idempotency key it was created with.
-    kept: VecDeque<(Post, Option<String>)>,
+    kept: VecDeque<(Post, Option<KeyUse>)>,
     last_id: PostId,
+}
+
+struct KeyUse {
+    key: String,
+    at: Instant,
 }
 
 impl MemoryPostRepository {
@@ -58,7 +67,14 @@ impl MemoryPostRepository {
                 kept: posts.into_iter().map(|post| (post, None)).collect(),
                 last_id,
             }),
+            key_ttl: DEFAULT_IDEMPOTENCY_KEY_TTL,
         }
+    }
+
+    /// Idempotency keys are forgotten `ttl` after their post was created.
+    pub fn with_idempotency_key_ttl(mut self, ttl: Duration) -> Self {
+        self.key_ttl = ttl;
+        self
     }
 
     fn posts(&self) -> MutexGuard<'_, Posts> {
@@ -89,12 +105,16 @@ impl PostRepository for MemoryPostRepository {
     async fn insert(&self, post: NewPost) -> Result<Post, RepositoryError> {
         let mut posts = self.posts();
         if let Some(key) = &post.idempotency_key {
-            let earlier = posts
-                .kept
-                .iter()
-                .find(|(_, kept)| kept.as_ref() == Some(key));
+            let earlier = posts.kept.iter().find(|(_, kept)| {
+                kept.as_ref()
+                    .is_some_and(|kept| &kept.key == key && kept.at.elapsed() < self.key_ttl)
+            });
             if let Some((earlier, _)) = earlier {
-                return Ok(earlier.clone());
+                return if post.is_retry_of(earlier) {
+                    Ok(earlier.clone())
+                } else {
+                    Err(RepositoryError::KeyReused)
+                };
             }
         }
         posts.last_id += 1;
@@ -106,7 +126,11 @@ impl PostRepository for MemoryPostRepository {
         if posts.kept.len() == MAX_POSTS {
             posts.kept.pop_front();
         }
-        posts.kept.push_back((stored.clone(), post.idempotency_key));
+        let key = post.idempotency_key.map(|key| KeyUse {
+            key,
+            at: Instant::now(),
+        });
+        posts.kept.push_back((stored.clone(), key));
         Ok(stored)
     }
 
@@ -137,17 +161,39 @@ mod tests {
         assert_eq!(posts.last_id, 2 + MAX_POSTS as PostId);
     }
 
-    #[tokio::test]
-    async fn a_repeated_idempotency_key_returns_the_first_post() {
-        let repository = MemoryPostRepository::empty();
-        let post = |title: &str| NewPost {
+    fn keyed(title: &str) -> NewPost {
+        NewPost {
             title: title.to_owned(),
             body: "b".to_owned(),
             idempotency_key: Some("key-1".to_owned()),
-        };
-        let first = repository.insert(post("first")).await.unwrap();
-        let retry = repository.insert(post("retry")).await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_repeated_idempotency_key_returns_the_first_post() {
+        let repository = MemoryPostRepository::empty();
+        let first = repository.insert(keyed("first")).await.unwrap();
+        let retry = repository.insert(keyed("first")).await.unwrap();
         assert_eq!(retry, first);
         assert_eq!(repository.list().await.unwrap(), vec![first]);
+    }
+
+    #[tokio::test]
+    async fn a_key_reused_for_another_post_stores_nothing() {
+        let repository = MemoryPostRepository::empty();
+        let first = repository.insert(keyed("first")).await.unwrap();
+        let other = repository.insert(keyed("other")).await;
+        assert_eq!(other, Err(RepositoryError::KeyReused));
+        assert_eq!(repository.list().await.unwrap(), vec![first]);
+    }
+
+    #[tokio::test]
+    async fn an_expired_key_creates_a_new_post() {
+        let ttl = Duration::from_millis(50);
+        let repository = MemoryPostRepository::empty().with_idempotency_key_ttl(ttl);
+        let first = repository.insert(keyed("first")).await.unwrap();
+        std::thread::sleep(ttl * 2);
+        let again = repository.insert(keyed("first")).await.unwrap();
+        assert_ne!(again.id, first.id);
     }
 }

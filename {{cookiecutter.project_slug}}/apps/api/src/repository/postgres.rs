@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::PgPoolOptions;
 
-use crate::config::DatabaseConfig;
+use crate::config::{DEFAULT_IDEMPOTENCY_KEY_TTL, DatabaseConfig};
 use crate::metrics::{
     DB_POOL_CONNECTIONS, DB_POOL_MAX_CONNECTIONS, DB_QUERY_DURATION, DB_QUERY_ERRORS,
 };
@@ -58,7 +58,7 @@ impl Pool {
         if let Err(error) = &result {
             let kind = match error {
                 RepositoryError::ReadOnly(_) => "read_only",
-                RepositoryError::Unavailable(_) => "other",
+                _ => "other",
             };
             counter!(DB_QUERY_ERRORS, "operation" => operation, "pool" => self.name, "kind" => kind)
                 .increment(1);
@@ -85,6 +85,8 @@ impl Pool {
 pub struct PgPostRepository {
     reads: Pool,
     writes: Pool,
+    /// How long a post's idempotency key is remembered (from its `created_at`).
+    key_ttl: Duration,
 }
 
 impl PgPostRepository {
@@ -97,7 +99,36 @@ impl PgPostRepository {
         Self {
             reads: primary.clone(),
             writes: primary,
+            key_ttl: DEFAULT_IDEMPOTENCY_KEY_TTL,
         }
+    }
+
+    /// Idempotency keys are forgotten `ttl` after their post was created.
+    pub fn with_idempotency_key_ttl(mut self, ttl: Duration) -> Self {
+        self.key_ttl = ttl;
+        self
+    }
+
+    /// Frees every key older than the time to live (migration 0003 indexes them by age), so
+    /// an expired key can create a post again and the unique index does not grow forever.
+    async fn expire_keys(&self) -> Result<(), RepositoryError> {
+        let query = sqlx::query(
+            "UPDATE posts SET idempotency_key = NULL \
+             WHERE idempotency_key IS NOT NULL AND created_at < now() - make_interval(secs => $1)",
+        )
+        .bind(self.key_ttl.as_secs_f64())
+        .execute(&self.writes.pool);
+        self.writes.timed("expire_keys", query).await.map(drop)
+    }
+
+    /// The post `key` created, read in a statement of its own: it sees a concurrent create
+    /// with the same key that committed while ours waited on it.
+    async fn find_by_key(&self, key: &str) -> Result<Option<Post>, RepositoryError> {
+        let query = sqlx::query_as("SELECT id, title, body FROM posts WHERE idempotency_key = $1")
+            .bind(key)
+            .fetch_optional(&self.writes.pool);
+        let row: Option<PostRow> = self.writes.timed("find_by_key", query).await?;
+        Ok(row.map(into_post))
     }
 
     /// Reads on `replica`, writes on `primary`.
@@ -155,6 +186,17 @@ impl PostRepository for PgPostRepository {
     }
 
     async fn insert(&self, post: NewPost) -> Result<Post, RepositoryError> {
+        let Some(key) = post.idempotency_key.clone() else {
+            let query = sqlx::query_as(
+                "INSERT INTO posts (title, body) VALUES ($1, $2) RETURNING id, title, body",
+            )
+            .bind(&post.title)
+            .bind(&post.body)
+            .fetch_one(&self.writes.pool);
+            let row: PostRow = self.writes.timed("insert", query).await?;
+            return Ok(into_post(row));
+        };
+        self.expire_keys().await?;
         // One statement either inserts, or (same key seen before) reads the earlier row.
         let query = sqlx::query_as(
             "WITH inserted AS ( \
@@ -165,12 +207,24 @@ impl PostRepository for PgPostRepository {
              SELECT id, title, body FROM posts WHERE idempotency_key = $3 \
              LIMIT 1",
         )
-        .bind(post.title)
-        .bind(post.body)
-        .bind(post.idempotency_key)
-        .fetch_one(&self.writes.pool);
-        let row: PostRow = self.writes.timed("insert", query).await?;
-        Ok(into_post(row))
+        .bind(&post.title)
+        .bind(&post.body)
+        .bind(&key)
+        .fetch_optional(&self.writes.pool);
+        let row: Option<PostRow> = self.writes.timed("insert", query).await?;
+        // No row: a concurrent create with this key committed after our statement began.
+        let stored = match row {
+            Some(row) => into_post(row),
+            None => self
+                .find_by_key(&key)
+                .await?
+                .ok_or(RepositoryError::KeyInUse)?,
+        };
+        if post.is_retry_of(&stored) {
+            Ok(stored)
+        } else {
+            Err(RepositoryError::KeyReused)
+        }
     }
 
     /// Both pools when there are two: reads need one, writes and fresh reads the other.
