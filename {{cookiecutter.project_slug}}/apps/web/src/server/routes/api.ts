@@ -9,7 +9,7 @@ export default async function apiRoutes(app: FastifyInstance, { backend }: { bac
     } catch (error) {
       if (error instanceof BackendError && error.isRefusal) {
         // The API's "later" is passed on as one: this visitor is limited, or the API is elsewhere.
-        request.log.info({ err: error }, 'backend refused');
+        request.log.info({ reason: error.reason, status: error.status }, 'backend refused');
         const status = error.status === 429 ? 429 : 503;
         return reply.code(status).header('retry-after', String(error.retryAfterSeconds)).send({ error: 'Try again later' });
       }

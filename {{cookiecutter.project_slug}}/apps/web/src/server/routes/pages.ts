@@ -18,7 +18,7 @@ export default async function pageRoutes(app: FastifyInstance, { backend, shell 
       if (error instanceof BackendError && error.isRefusal) {
         // The API said "later" on purpose (its limit, or a replay the proxy did not make): the page
         // degrades as when the API is down, and says when to come back.
-        request.log.info({ err: error }, 'backend refused; rendering the degraded page');
+        request.log.info({ reason: error.reason, status: error.status }, 'backend refused; rendering the degraded page');
         reply.header('retry-after', String(error.retryAfterSeconds));
       } else {
         request.log.warn({ err: error }, 'backend failed; rendering the degraded page');

@@ -30,8 +30,9 @@ async function redis(app: FastifyInstance, { config }: { config: Config }) {
     return;
   }
   const client = new Redis(config.redisUrl, {
-    // Fail fast instead of queueing: callers fall back (rate limit, cache), /ready reports it.
-    maxRetriesPerRequest: 1,
+    // Fail fast instead of queueing or retrying: callers fall back (rate limit, cache), /ready
+    // reports it. A command in flight when its connection drops fails then, not after a reconnect.
+    maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     connectTimeout: CONNECT_TIMEOUT_MS,
     commandTimeout: COMMAND_TIMEOUT_MS,
