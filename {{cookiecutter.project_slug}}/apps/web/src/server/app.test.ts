@@ -98,6 +98,22 @@ describe('operations', () => {
     expect(incoming.reqId).toBeTruthy();
   });
 
+  it('logs the path and the route, never a query value or the Referer', async () => {
+    const lines: string[] = [];
+    const app = await appWith({ LOG_LEVEL: 'debug' }, backendWith(HOSTILE), { logStream: { write: (line) => void lines.push(line) } });
+    const referer = 'https://mail.example/reset?token=s3cret-referer';
+    for (const url of ['/posts/1?access_token=s3cret-query', '/nope?access_token=s3cret-query#frag', '/?a=1&access_token=s3cret-query']) {
+      await app.inject({ url, headers: { referer, accept: 'text/html' } });
+    }
+    expect(lines.join('')).not.toContain('s3cret');
+    const requests = lines.map((line) => JSON.parse(line)).filter((entry) => entry.req).map((entry) => entry.req);
+    expect(requests.map((req) => [req.url, req.route])).toEqual([
+      ['/posts/1', '/posts/:id'],
+      ['/nope', undefined],
+      ['/', '/'],
+    ]);
+  });
+
   it('rejects bodies over the limit with 413', async () => {
     const app = await appWith();
     app.post('/echo', async (request) => request.body);
@@ -167,6 +183,24 @@ describe('rate limit', () => {
     // A client connecting directly, not through the proxy: its header is not read.
     expect((await via('203.0.113.9', '192.0.2.1')).statusCode).toBe(200);
     expect((await via('203.0.113.10', '192.0.2.1')).statusCode).toBe(429);
+  });
+
+  it('counts an IPv6 /64 as one client, and an IPv4-mapped address as its IPv4 one', async () => {
+    const lines: string[] = [];
+    const app = await appWith({ RATE_LIMIT_MAX: '3', FLY_APP_NAME: 'web', LOG_LEVEL: 'info' }, backendWith(HOSTILE), {
+      logStream: { write: (line) => void lines.push(line) },
+    });
+    const as = (ip: string) => app.inject({ url: '/api/posts', headers: { 'fly-client-ip': ip } });
+    const sameNetwork = ['2001:db8:1:2::1', '2001:DB8:1:2:ffff::abcd', '2001:db8:1:2:0:0:0:99'];
+    expect(await Promise.all(sameNetwork.map(async (ip) => (await as(ip)).statusCode))).toEqual([200, 200, 200]);
+    expect((await as('2001:db8:1:2:aaaa::1')).statusCode).toBe(429);
+    expect((await as('2001:db8:1:3::1')).statusCode).toBe(200);
+    for (let i = 0; i < 3; i += 1) expect((await as(i % 2 ? '198.51.100.7' : '::ffff:198.51.100.7')).statusCode).toBe(200);
+    expect((await as('::ffff:c633:6407')).statusCode).toBe(429);
+    // The logs keep the whole (normalised) address.
+    const logged = lines.map((line) => JSON.parse(line)).filter((entry) => entry.req).map((entry) => entry.req.ip);
+    expect(logged.slice(0, 3)).toEqual(['2001:db8:1:2::1', '2001:db8:1:2:ffff::abcd', '2001:db8:1:2::99']);
+    expect(logged.at(-1)).toBe('198.51.100.7');
   });
 });
 

@@ -73,6 +73,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       baseUrl: config.backendUrl,
       timeoutMs: config.backendTimeoutMs,
       maxConcurrent: config.backendMaxConcurrent,
+{%- if cookiecutter.backend == "rust" %}
+      token: config.apiToken,
+{%- endif %}
       log: app.log,
       observer: recorded.backend,
     });
@@ -94,7 +97,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   await app.register(healthRoutes, { backend });
 {%- if cookiecutter.use_redis == "yes" %}
-  const data = app.redis ? withRedisCache(backend, app.redis) : backend;
+  // Cached only answers of a real backend, under a key of its URL: two backends never share one.
+  const data = app.redis && config.backendUrl ? withRedisCache(backend, app.redis, config.backendUrl) : backend;
   await app.register(apiRoutes, { backend: data });
   await app.register(pageRoutes, { backend: data, shell });
 {%- else %}

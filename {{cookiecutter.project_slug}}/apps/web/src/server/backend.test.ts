@@ -28,8 +28,14 @@ afterEach(async () => {
 });
 
 const log = { info: () => undefined, warn: () => undefined };
-const client = (url: string, options: { timeoutMs?: number; maxConcurrent?: number } = {}) =>
-  createBackendClient({ baseUrl: url, timeoutMs: options.timeoutMs ?? 500, maxConcurrent: options.maxConcurrent ?? 64, log });
+const client = (url: string, options: { timeoutMs?: number; maxConcurrent?: number; token?: string; warnings?: string[] } = {}) =>
+  createBackendClient({
+    baseUrl: url,
+    timeoutMs: options.timeoutMs ?? 500,
+    maxConcurrent: options.maxConcurrent ?? 64,
+    token: options.token ?? null,
+    log: { ...log, warn: (...args: unknown[]) => void options.warnings?.push(JSON.stringify(args)) },
+  });
 
 const json = (response: ServerResponse, status: number, body: unknown) => {
   response.writeHead(status, { 'content-type': 'application/json' });
@@ -94,5 +100,56 @@ describe('backend client', () => {
     const api = await backend((_, response) => json(response, 200, {}));
     await new Promise((resolve) => servers.pop()?.close(resolve));
     expect(await client(api.url).isReachable()).toBe(false);
+  });
+
+  it.each([
+    ['429', { status: 429, headers: { 'retry-after': '7' } }, 7, 'refused'],
+    ['503 with Retry-After', { status: 503, headers: { 'retry-after': '2' } }, 2, 'refused'],
+    ['fly-replay', { status: 409, headers: { 'fly-replay': 'region=sjc' } }, 1, 'replay'],
+  ])('takes a %s as a refusal that never opens the circuit', async (_name, answer, retryAfter, reason) => {
+    let refusing = true;
+    const api = await backend((_, response) => {
+      if (!refusing) return json(response, 200, []);
+      response.writeHead(answer.status, answer.headers);
+      response.end();
+    });
+    const warnings: string[] = [];
+    const backendClient = client(api.url, { warnings });
+    for (let i = 0; i < 12; i += 1) {
+      const failure = backendClient.listPosts();
+      await expect(failure).rejects.toMatchObject({ reason, retryAfterSeconds: retryAfter });
+    }
+    expect(api.seen.calls).toBe(12);
+    refusing = false;
+    expect(await backendClient.listPosts()).toEqual([]);
+    // A replay the proxy did not make is a deployment problem: said once, not on every call.
+    expect(warnings.filter((warning) => warning.includes('fly-replay'))).toHaveLength(reason === 'replay' ? 1 : 0);
+  });
+
+  it('still opens the circuit on a 503 without Retry-After: that is a failure', async () => {
+    const api = await backend((_, response) => json(response, 503, {}));
+    const backendClient = client(api.url);
+    for (let i = 0; i < 8; i += 1) await backendClient.listPosts().catch(() => undefined);
+    await expect(backendClient.listPosts()).rejects.toThrow(/not called/);
+  });
+
+  it('sends the service token and the visitor address with every call when it has a token', async () => {
+    const seen: Array<Record<string, string | string[] | undefined>> = [];
+    const api = await backend((request, response) => {
+      seen.push({ authorization: request.headers.authorization, visitor: request.headers['x-visitor-address'] });
+      json(response, request.url === '/api/posts' ? 200 : 404, request.url === '/api/posts' ? [] : {});
+    });
+    const token = 't'.repeat(40);
+    await client(api.url, { token }).listPosts('2001:db8::1');
+    await client(api.url, { token }).getPost(5, '203.0.113.9');
+    await client(api.url, { token }).isReachable();
+    await client(api.url).listPosts('203.0.113.9');
+    expect(seen).toEqual([
+      { authorization: `Bearer ${token}`, visitor: '2001:db8::1' },
+      { authorization: `Bearer ${token}`, visitor: '203.0.113.9' },
+      { authorization: `Bearer ${token}`, visitor: undefined },
+      // Without a token the API would not trust the address: neither is sent.
+      { authorization: undefined, visitor: undefined },
+    ]);
   });
 });

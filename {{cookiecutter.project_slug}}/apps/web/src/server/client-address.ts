@@ -1,13 +1,35 @@
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import ipaddr from 'ipaddr.js';
 import type { Config } from './config.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The client's address: the one key of the rate limit and the one `ip` in the logs. */
+    /** The client's address, normalised (`::ffff:1.2.3.4` is `1.2.3.4`): the `ip` of the logs and
+     *  the visitor address the backend is told. */
     clientIp: string;
+    /** What the rate limit counts: the address, or for IPv6 its /64 (one subscriber's network). */
+    clientKey: string;
   }
+}
+
+/**
+ * `::ffff:1.2.3.4` (an IPv4 client on a dual-stack socket) is `1.2.3.4`; IPv6 in its one canonical
+ * spelling, so `2001:DB8::1` and `2001:db8:0::1` are one client. Anything unparsable is kept as is.
+ */
+export function normalizeAddress(address: string): string {
+  return isIP(address) === 0 ? address : ipaddr.process(address).toString();
+}
+
+/**
+ * The rate-limit key of a normalised address: IPv4 as is; IPv6 by its first 64 bits, since one
+ * subscriber usually holds a whole /64 and could otherwise take a fresh address per request.
+ */
+export function limitKey(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const { parts } = ipaddr.IPv6.parse(address);
+  return `${new ipaddr.IPv6([...parts.slice(0, 4), 0, 0, 0, 0]).toString()}/64`;
 }
 
 /**
@@ -18,19 +40,28 @@ declare module 'fastify' {
  *   entries a client writes itself are never read.
  */
 export function clientAddress(config: Config): (request: FastifyRequest) => string {
-  if (!config.onFly) return (request) => request.ip;
+  if (!config.onFly) return (request) => normalizeAddress(request.ip);
   return (request) => {
     const flyClientIp = request.headers['fly-client-ip'];
     // Absent only on requests that did not come through Fly's proxy (the private network).
-    return typeof flyClientIp === 'string' && isIP(flyClientIp) ? flyClientIp : request.ip;
+    return normalizeAddress(typeof flyClientIp === 'string' && isIP(flyClientIp) ? flyClientIp : request.ip);
   };
 }
 
+const ADDRESS = Symbol('clientAddress');
+
 async function clientAddressPlugin(app: FastifyInstance, { config }: { config: Config }) {
   const resolve = clientAddress(config);
+  // Computed once per request: the limiter, the logs and the backend client all ask for it.
+  const addressOf = (request: FastifyRequest & { [ADDRESS]?: string }) => (request[ADDRESS] ??= resolve(request));
   app.decorateRequest('clientIp', {
     getter(this: FastifyRequest) {
-      return resolve(this);
+      return addressOf(this);
+    },
+  });
+  app.decorateRequest('clientKey', {
+    getter(this: FastifyRequest) {
+      return limitKey(addressOf(this));
     },
   });
 }

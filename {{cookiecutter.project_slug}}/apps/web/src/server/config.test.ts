@@ -36,6 +36,51 @@ describe('loadConfig', () => {
     expect(config.backendUrl).toBe('http://api.internal:8080');
   });
 
+  // Malformed on purpose, each with a password in it: the error names the variable, never the value.
+  it.each([
+    ['COMPOSABLE_RUST_BACKEND_URL', 'http://user:hunter2-secret@[api:8080'],
+    ['COMPOSABLE_RUST_BACKEND_URL', 'user:hunter2-secret@api.internal:8080'],
+    ['PUBLIC_API_URL', 'ftp://user:hunter2-secret@cdn.example'],
+{%- if cookiecutter.use_redis == "yes" %}
+    ['REDIS_URL', 'redis://default:hunter2-secret@[redis'],
+    ['REDIS_URL', 'hunter2-secret:6379'],
+    ['REDIS_URL', 'http://default:hunter2-secret@redis:6379'],
+{%- endif %}
+{%- if cookiecutter.use_sentry == "yes" %}
+    ['SENTRY_DSN', 'https://hunter2-secret@o1.ingest.sentry.io:x/1'],
+    ['SENTRY_DSN', 'hunter2-secret@o1.ingest.sentry.io/1'],
+{%- endif %}
+  ])('refuses a malformed %s without echoing it', (name, value) => {
+    const error = (() => {
+      try {
+        loadConfig({ [name]: value });
+      } catch (thrown) {
+        return thrown;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(name);
+    expect((error as Error).message).not.toMatch(/hunter2|secret|user/);
+  });
+
+  it.each(['COMPOSABLE_RUST_BACKEND_URL', 'PUBLIC_API_URL'])('refuses credentials in %s: they would be sent and logged', (name) => {
+    expect(() => loadConfig({ [name]: 'https://user:hunter2-secret@api.example' })).toThrow(/must not contain a user name or password/);
+    expect(() => loadConfig({ [name]: 'https://token-only@api.example' })).toThrow(ConfigError);
+  });
+{%- if cookiecutter.backend == "rust" %}
+
+  it('takes API_WRITE_TOKEN as the service credential, 32+ characters in production, never echoed', () => {
+    const strong = 'a'.repeat(32);
+    expect(loadConfig({}).apiToken).toBeNull();
+    expect(loadConfig({ API_WRITE_TOKEN: 'short-but-local' }).apiToken).toBe('short-but-local');
+    const production = { NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379' };
+    expect(loadConfig({ ...production, API_WRITE_TOKEN: strong }).apiToken).toBe(strong);
+    expect(() => loadConfig({ ...production, API_WRITE_TOKEN: 'hunter2-weak' })).toThrow(/API_WRITE_TOKEN must be at least 32 characters/);
+    expect(() => loadConfig({ ...production, API_WRITE_TOKEN: 'hunter2-weak' })).not.toThrow(/hunter2/);
+  });
+{%- endif %}
+
   it('trusts no forwarding header unless told which proxies stand in front', () => {
     expect(loadConfig({})).toMatchObject({ onFly: false, trustedProxies: [] });
     expect(loadConfig({ FLY_APP_NAME: 'web' }).onFly).toBe(true);

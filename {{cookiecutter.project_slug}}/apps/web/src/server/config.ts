@@ -13,13 +13,21 @@ export interface Config {
   production: boolean;
   /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). */
   logLevel: string;
-  /** COMPOSABLE_RUST_BACKEND_URL: the API; unset uses the built-in fixture posts. */
+  /** COMPOSABLE_RUST_BACKEND_URL: the API; unset uses the built-in fixture posts. No `user:pass@`. */
   backendUrl: string | null;
+{%- if cookiecutter.backend == "rust" %}
+  /**
+   * API_WRITE_TOKEN: the web app's credential at the API (the value the API reads), sent as
+   * `Authorization: Bearer` on every call with the visitor's address, so the API limits each visitor
+   * and not the web app; 32+ characters in production. Unset: neither is sent.
+   */
+  apiToken: string | null;
+{%- endif %}
   /** BACKEND_TIMEOUT_MS: a backend call slower than this degrades the page. */
   backendTimeoutMs: number;
   /** BACKEND_MAX_CONCURRENT: backend calls in flight at once; more degrade at once instead of queueing. */
   backendMaxConcurrent: number;
-  /** PUBLIC_API_URL: origin the browser may call directly (added to the CSP); unset = same origin only. */
+  /** PUBLIC_API_URL: origin the browser may call directly (added to the CSP); unset = same origin only. No `user:pass@`. */
   publicApiUrl: string | null;
   /** RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_MS, per client IP. */
   rateLimitMax: number;
@@ -33,11 +41,11 @@ export interface Config {
    */
   trustedProxies: string[];
 {%- if cookiecutter.use_redis == "yes" %}
-  /** REDIS_URL: shared rate-limit store; required in production. */
+  /** REDIS_URL: shared rate-limit store; required in production. Its password is never echoed. */
   redisUrl: string | null;
 {%- endif %}
 {%- if cookiecutter.use_sentry == "yes" %}
-  /** SENTRY_DSN: error reporting, only wired when set. */
+  /** SENTRY_DSN: error reporting, only wired when set. Never echoed. */
   sentryDsn: string | null;
 {%- endif %}
 }
@@ -78,20 +86,48 @@ function proxyList(env: Env, name: string): string[] {
   return entries;
 }
 
-function url(env: Env, name: string, protocols: string[]): string | null {
+interface UrlRule {
+  protocols: string[];
+  /** A URL of a service that takes no credentials in it: `user:pass@` is refused, not passed on. */
+  credentials: 'allowed' | 'refused';
+}
+
+/**
+ * An absolute URL. No error repeats any part of the value: a URL may carry a password or a key,
+ * and a start-up error is printed where every operator (and log shipper) reads it.
+ */
+function url(env: Env, name: string, { protocols, credentials }: UrlRule): string | null {
   const raw = optional(env, name);
   if (raw === null) return null;
   let parsed: URL;
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(`${name} must be an absolute URL, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(`${name} must be an absolute URL (the value is not shown: it may hold a password)`);
   }
   if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got ${JSON.stringify(parsed.protocol)}`);
+    // Not even the scheme: `user:secret@host` parses as the scheme `user:`.
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')} (the value is not shown)`);
+  }
+  if (credentials === 'refused' && (parsed.username !== '' || parsed.password !== '')) {
+    // fetch() refuses such a URL anyway, and it would be logged with every failing call.
+    throw new ConfigError(`${name} must not contain a user name or password (the value is not shown)`);
   }
   return raw.replace(/\/+$/, '');
 }
+{%- if cookiecutter.backend == "rust" %}
+
+/** The API refuses a shorter API_WRITE_TOKEN; `openssl rand -hex 32` gives 64 characters. */
+const MIN_TOKEN_LENGTH = 32;
+
+function serviceToken(env: Env, name: string, production: boolean): string | null {
+  const token = optional(env, name);
+  if (production && token !== null && token.length < MIN_TOKEN_LENGTH) {
+    throw new ConfigError(`${name} must be at least ${MIN_TOKEN_LENGTH} characters in production (the value is not shown)`);
+  }
+  return token;
+}
+{%- endif %}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -102,7 +138,7 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   }
 {%- if cookiecutter.use_redis == "yes" %}
-  const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  const redisUrl = url(env, 'REDIS_URL', { protocols: ['redis:', 'rediss:'], credentials: 'allowed' });
   if (production && redisUrl === null) {
     throw new ConfigError('REDIS_URL must be set in production (the rate limit is shared through Redis)');
   }
@@ -118,10 +154,13 @@ export function loadConfig(env: Env): Config {
     host: optional(env, 'HOST') ?? '0.0.0.0',
     production,
     logLevel,
-    backendUrl: url(env, 'COMPOSABLE_RUST_BACKEND_URL', ['http:', 'https:']),
+    backendUrl: url(env, 'COMPOSABLE_RUST_BACKEND_URL', { protocols: ['http:', 'https:'], credentials: 'refused' }),
+{%- if cookiecutter.backend == "rust" %}
+    apiToken: serviceToken(env, 'API_WRITE_TOKEN', production),
+{%- endif %}
     backendTimeoutMs: integer(env, 'BACKEND_TIMEOUT_MS', 3000, 1, 60_000),
     backendMaxConcurrent: integer(env, 'BACKEND_MAX_CONCURRENT', 64, 1, 10_000),
-    publicApiUrl: url(env, 'PUBLIC_API_URL', ['http:', 'https:']),
+    publicApiUrl: url(env, 'PUBLIC_API_URL', { protocols: ['http:', 'https:'], credentials: 'refused' }),
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 100, 1, 1_000_000),
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
     onFly: optional(env, 'FLY_APP_NAME') !== null,
@@ -130,7 +169,7 @@ export function loadConfig(env: Env): Config {
     redisUrl,
 {%- endif %}
 {%- if cookiecutter.use_sentry == "yes" %}
-    sentryDsn: url(env, 'SENTRY_DSN', ['http:', 'https:']),
+    sentryDsn: url(env, 'SENTRY_DSN', { protocols: ['http:', 'https:'], credentials: 'allowed' }),
 {%- endif %}
   };
 }

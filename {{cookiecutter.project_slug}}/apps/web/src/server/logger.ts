@@ -4,11 +4,11 @@ import type { Config } from './config.js';
 /**
  * The request headers an operator needs to follow a request; every other header (credentials,
  * cookies, tokens under any name) stays out of the logs. Add to this list, never log them all.
+ * Not `referer`: the previous page's URL, query string and all, can carry a token.
  */
 export const LOGGED_HEADERS = [
   'host',
   'user-agent',
-  'referer',
   'accept',
   'accept-language',
   'content-type',
@@ -18,6 +18,12 @@ export const LOGGED_HEADERS = [
   'fly-region',
   'x-forwarded-proto',
 ] as const;
+
+/** The path alone: a query string can carry a token (`?access_token=…`), so no value of it is logged. */
+export function pathOf(url: string): string {
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
+}
 
 function loggedHeaders(request: FastifyRequest): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
@@ -35,7 +41,9 @@ export function loggerOptions(config: Config): Exclude<FastifyServerOptions['log
     serializers: {
       req: (request: FastifyRequest) => ({
         method: request.method,
-        url: request.url,
+        url: pathOf(request.url),
+        // The route's pattern (`/posts/:id`); absent for a URL no route matched.
+        route: request.routeOptions.url,
         ip: request.clientIp,
         headers: loggedHeaders(request),
       }),

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { BackendObserver } from './backend.js';
+import { REFUSALS, type BackendObserver } from './backend.js';
 
 /**
  * Every metric this server records (beside prom-client's defaults: event-loop lag, heap, RSS, CPU);
@@ -52,7 +52,7 @@ export function createMetrics(): Metrics {
   const help = {
     requests: 'Requests answered, by method, route pattern and status',
     duration: 'Time to answer a request, by method, route pattern and status',
-    backendDuration: 'Calls to the backend API, by operation and outcome (ok, error, rejected)',
+    backendDuration: 'Calls to the backend API, by operation and outcome (ok, error, rejected, refused)',
     circuit: 'Circuit breaker in front of the backend: 0 closed, 1 half-open, 2 open',
   };
   const http = {
@@ -87,7 +87,7 @@ export function createMetrics(): Metrics {
     rateLimited: () => rateLimited.inc({ limit: 'per_client' }),
     backend: {
       call(operation, seconds, failure) {
-        const outcome = failure === null ? 'ok' : failure === 'not_called' ? 'rejected' : 'error';
+        const outcome = failure === null ? 'ok' : failure === 'not_called' ? 'rejected' : REFUSALS.has(failure) ? 'refused' : 'error';
         backendDuration.observe({ operation, outcome }, seconds);
         if (failure !== null) backendErrors.inc({ operation, reason: failure });
       },

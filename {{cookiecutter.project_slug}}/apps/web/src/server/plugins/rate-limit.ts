@@ -9,7 +9,7 @@ import { failoverRateLimitStore } from './redis/rate-limit-store.js';
 
 /**
  * Per-client limit on every route and on the not-found handler; 429 with Retry-After.
- * The key is `request.clientIp` (client-address.ts), the same address the logs show.
+ * The key is `request.clientKey` (client-address.ts): the client's address, an IPv6 one by its /64.
 {%- if cookiecutter.use_redis == "yes" %}
  * With REDIS_URL the counters live in Redis, so every Machine shares one limit.
 {%- endif %}
@@ -19,7 +19,7 @@ async function rateLimit(app: FastifyInstance, { config, metrics }: { config: Co
     global: true,
     max: config.rateLimitMax,
     timeWindow: config.rateLimitWindowMs,
-    keyGenerator: (request) => request.clientIp,
+    keyGenerator: (request) => request.clientKey,
     onExceeded: () => metrics.rateLimited(),
     // A 429 says when to come back (Retry-After). A countdown on every other answer costs three
     // headers per response and tells a scraper exactly how fast it may go.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parsePost, parsePosts } from '@repo/shared';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -13,6 +14,15 @@ declare module 'fastify' {
 }
 
 const CONNECT_TIMEOUT_MS = 2000;
+/**
+ * A Redis that stops answering without closing (a stopped process, a network partition) must act
+ * like one that is down, fast: each command gives up after this long, and a connection that sent
+ * a command and heard nothing for this long is dropped, so the next commands fail at once (no
+ * offline queue) and the callers fall back until the reconnection's ready check is answered.
+ */
+const COMMAND_TIMEOUT_MS = 300;
+/** TCP keep-alive probes find a silently dead peer on an idle connection too. */
+const KEEP_ALIVE_DELAY_MS = 10_000;
 
 async function redis(app: FastifyInstance, { config }: { config: Config }) {
   if (!config.redisUrl) {
@@ -20,10 +30,14 @@ async function redis(app: FastifyInstance, { config }: { config: Config }) {
     return;
   }
   const client = new Redis(config.redisUrl, {
-    // Fail fast instead of queueing: callers fall back (rate limit, cache), /ready reports it.
-    maxRetriesPerRequest: 1,
+    // Fail fast instead of queueing or retrying: callers fall back (rate limit, cache), /ready
+    // reports it. A command in flight when its connection drops fails then, not after a reconnect.
+    maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     connectTimeout: CONNECT_TIMEOUT_MS,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    socketTimeout: COMMAND_TIMEOUT_MS,
+    keepAlive: KEEP_ALIVE_DELAY_MS,
   });
   // ioredis reports every reconnection attempt: log the outage once, and its end.
   let down = false;
@@ -62,29 +76,38 @@ function firstAttempt(client: Redis): Promise<void> {
 export default fp(redis, { name: 'redis' });
 
 const CACHE_TTL_SECONDS = 5;
-const CACHE_PREFIX = 'web-cache:';
+
+/**
+ * Where one backend's answers live: `web-cache:<hash of its URL>:`. An answer depends on which
+ * backend gave it (posts are the same in every locale), so servers pointed at different backends
+ * never read each other's entries, even in one Redis.
+ */
+export function cachePrefix(backendUrl: string): string {
+  return `web-cache:${createHash('sha256').update(backendUrl).digest('hex').slice(0, 16)}:`;
+}
 
 /**
  * Backend answers shared through Redis for a few seconds, so a burst of page views across
  * every Machine costs the API one call. Redis trouble never fails a page: it falls through
  * to the backend. /ready still asks the backend itself.
  */
-export function withRedisCache(backend: BackendClient, client: Redis, ttlSeconds = CACHE_TTL_SECONDS): BackendClient {
+export function withRedisCache(backend: BackendClient, client: Redis, backendUrl: string, ttlSeconds = CACHE_TTL_SECONDS): BackendClient {
+  const prefix = cachePrefix(backendUrl);
   async function cached<T>(key: string, load: () => Promise<T>, parse: (value: unknown) => T): Promise<T> {
     try {
-      const hit = await client.get(CACHE_PREFIX + key);
+      const hit = await client.get(prefix + key);
       if (hit !== null) return parse(JSON.parse(hit));
     } catch {
       // Redis unavailable or a corrupt entry: ask the backend.
     }
     const value = await load();
-    client.set(CACHE_PREFIX + key, JSON.stringify(value), 'EX', ttlSeconds).catch(() => undefined);
+    client.set(prefix + key, JSON.stringify(value), 'EX', ttlSeconds).catch(() => undefined);
     return value;
   }
 
   return {
-    listPosts: () => cached('posts', () => backend.listPosts(), parsePosts),
-    getPost: (id) => cached(`posts:${id}`, () => backend.getPost(id), (value) => (value === null ? null : parsePost(value))),
+    listPosts: (visitor) => cached('posts', () => backend.listPosts(visitor), parsePosts),
+    getPost: (id, visitor) => cached(`posts:${id}`, () => backend.getPost(id, visitor), (value) => (value === null ? null : parsePost(value))),
     isReachable: () => backend.isReachable(),
   };
 }

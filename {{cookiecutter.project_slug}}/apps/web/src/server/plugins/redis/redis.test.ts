@@ -1,10 +1,14 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Post } from '@repo/shared';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { BackendClient } from '../../backend.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { useTestApps } from '../../test-app.js';
-import { withRedisCache } from './index.js';
+import { cachePrefix, withRedisCache } from './index.js';
+
+const BACKEND = 'http://api.internal:8080';
 
 /** The two Redis commands the cache uses, in memory; `broken` makes every call fail. */
 function memoryRedis(broken = false) {
@@ -38,17 +42,29 @@ describe('withRedisCache', () => {
   it('asks the backend once while the entry lives', async () => {
     const { backend, calls } = countingBackend(posts);
     const redis = memoryRedis();
-    const cached = withRedisCache(backend, redis.client);
+    const cached = withRedisCache(backend, redis.client, BACKEND);
     expect(await cached.listPosts()).toEqual(posts);
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(await cached.listPosts()).toEqual(posts);
     expect(calls.list).toBe(1);
-    expect(redis.store.has('web-cache:posts')).toBe(true);
+    expect([...redis.store.keys()]).toEqual([`${cachePrefix(BACKEND)}posts`]);
+  });
+
+  it('keeps the answers of two backends apart in one Redis', async () => {
+    const redis = memoryRedis();
+    const first = countingBackend(posts);
+    const second = countingBackend([{ id: 2, title: 'Two', body: '2' }]);
+    expect(await withRedisCache(first.backend, redis.client, BACKEND).listPosts()).toEqual(posts);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const other = await withRedisCache(second.backend, redis.client, 'http://127.0.0.1:40123').listPosts();
+    expect(other).toEqual([{ id: 2, title: 'Two', body: '2' }]);
+    expect(second.calls.list).toBe(1);
+    expect(cachePrefix(BACKEND)).not.toContain('api.internal');
   });
 
   it('falls through to the backend when Redis fails', async () => {
     const { backend, calls } = countingBackend(posts);
-    const cached = withRedisCache(backend, memoryRedis(true).client);
+    const cached = withRedisCache(backend, memoryRedis(true).client, BACKEND);
     expect(await cached.listPosts()).toEqual(posts);
     expect(await cached.listPosts()).toEqual(posts);
     expect(calls.list).toBe(2);
@@ -56,7 +72,7 @@ describe('withRedisCache', () => {
 
   it('caches a missing post as missing', async () => {
     const { backend } = countingBackend(posts);
-    const cached = withRedisCache(backend, memoryRedis().client);
+    const cached = withRedisCache(backend, memoryRedis().client, BACKEND);
     expect(await cached.getPost(9)).toBeNull();
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(await cached.getPost(9)).toBeNull();
@@ -85,5 +101,45 @@ describe('rate limit with Redis unreachable', () => {
     for (let i = 0; i < 4; i += 1) statuses.push((await app.inject({ url: '/api/posts' })).statusCode);
     expect(statuses).toEqual([200, 200, 429, 429]);
     expect(lines.filter((line) => line.includes("counting in this Machine's memory"))).toHaveLength(1);
+  });
+});
+
+/** A "Redis" that accepts connections and reads commands but never answers: a stopped process. */
+async function hungRedis() {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('rate limit with a Redis that never answers', () => {
+  const appWith = useTestApps();
+
+  it('falls back to this process within a fraction of a second, not never', async () => {
+    const redis = await hungRedis();
+    const lines: string[] = [];
+    try {
+      const app = await appWith({ RATE_LIMIT_MAX: '3', REDIS_URL: redis.url, LOG_LEVEL: 'warn' }, undefined, {
+        logStream: { write: (line) => void lines.push(line) },
+      });
+      const started = performance.now();
+      const statuses = [];
+      for (let i = 0; i < 5; i += 1) statuses.push((await app.inject({ url: '/' })).statusCode);
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      expect(performance.now() - started).toBeLessThan(1500);
+      expect(lines.filter((line) => line.includes("counting in this Machine's memory"))).toHaveLength(1);
+    } finally {
+      await redis.close();
+    }
   });
 });
