@@ -1,5 +1,6 @@
 // Where the page is built, and where everything that goes into it is escaped.
 import { API_URL_META, STATE_ELEMENT_ID } from '../../app/hydration.js';
+import faviconSvg from '../../app/favicon.svg?raw';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -19,6 +20,9 @@ export function serializeState(state: unknown): string {
   if (json === undefined) throw new TypeError('state is not serializable');
   return json.replace(/[<>&\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** Inline, so the icon costs no request and needs no route (the CSP allows data: images). */
+const FAVICON_HREF = `data:image/svg+xml,${encodeURIComponent(faviconSvg.trim())}`;
 
 export interface DocumentParts {
   lang: string;
@@ -42,8 +46,9 @@ export function renderDocument(parts: DocumentParts): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>${escapeHtml(parts.title)}</title>
-<link rel="icon" href="data:,">
+<link rel="icon" type="image/svg+xml" href="${escapeHtml(FAVICON_HREF)}">
 ${apiMeta}${styles}${scripts}
 ${parts.head}
 </head>
