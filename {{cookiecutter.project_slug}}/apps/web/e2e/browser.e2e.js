@@ -1,5 +1,5 @@
 // End-to-end check in a real browser: server rendering, hydration, a client interaction,
-// and inert hostile content. Runs the built server (`build` first) against a fake backend
+// inert hostile content, and the design (accessibility in both themes, phone width: design.js). Runs the built server (`build` first) against a fake backend
 // whose post titles try to break out of the page.
 //
 //   CHROMIUM_PATH       browser to drive (default: the first of the usual system paths)
@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
+import { checkDesign } from './design.js';
 
 export const HOSTILE_POSTS = [
   { id: 1, title: '</script><script>window.__pwned = 1</script>', body: 'closes the state element' },
@@ -149,6 +150,9 @@ async function main() {
     await page.waitForSelector('[data-hydrated="true"]', { timeout: 10_000 });
     check((await page.locator('article h1').textContent()) === expected[0], 'the detail page renders and hydrates');
     check((await page.evaluate(() => window.__pwned)) === undefined, 'no injected script ran on the detail page');
+
+    const pages = ['/', `/posts/${state.posts[0].id}`, '/no/such/page', '/?lang=fr'];
+    await checkDesign(browser, origin, pages, check);
 
     check(problems.length === 0, `no page errors, dialogs or console errors${problems.length ? `: ${problems.join('; ')}` : ''}`);
   } finally {
