@@ -230,7 +230,8 @@ DESIGNED_PAGES = ("/", "/posts/1", "/no/such/page", "/?lang=fr")
 def test_every_page_is_accessible_in_both_themes_and_fits_a_phone_in_chromium(browser_e2e):
     """The design checks of the same run (e2e/design.js): axe-core finds no serious or critical
     violation in the light and dark theme, the themes differ, nothing scrolls sideways at
-    390 px, controls are at least 36 px tall, and the page is styled without JavaScript."""
+    390 px, controls are at least 36 px tall, and the page is styled without JavaScript; the
+    empty filter result and the backend-down notice pass axe-core in both themes too."""
     result = browser_e2e
     assert result.returncode == 0, result.stdout[-6000:]
     for path in DESIGNED_PAGES:
@@ -241,6 +242,10 @@ def test_every_page_is_accessible_in_both_themes_and_fits_a_phone_in_chromium(br
                      f"ok - every control is at least 36 px tall at phone width on {path}"):
             assert line in result.stdout, result.stdout[-6000:]
     assert "ok - the page is styled without JavaScript" in result.stdout, result.stdout[-6000:]
+    for state in ("the list filtered to nothing", "/ with the backend down", "/posts/1 with the backend down"):
+        for theme in ("light", "dark"):
+            line = f"ok - axe-core finds no serious or critical violation on {state} ({theme})"
+            assert line in result.stdout, result.stdout[-6000:]
 
 
 def test_styles_are_one_hashed_immutable_stylesheet_and_nothing_inline(server):

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
-import { checkDesign } from './design.js';
+import { checkBothThemes, checkDesign, openDesignPage } from './design.js';
 
 export const HOSTILE_POSTS = [
   { id: 1, title: '</script><script>window.__pwned = 1</script>', body: 'closes the state element' },
@@ -63,9 +63,61 @@ async function waitForServer(url, child) {
   throw new Error(`server did not answer at ${url}`);
 }
 
+/** The built server against `backendUrl`, on a free port; resolves once it answers /health. */
+async function startServer(backendUrl, logLevel = 'warn') {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const server = spawn(process.execPath, ['dist/server/index.cjs'], {
+    env: {
+      ...process.env,
+      // The built server as in production, minus the production-only start checks; set
+      // NODE_ENV=production to include them.
+      NODE_ENV: process.env.NODE_ENV ?? 'test',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      // Prometheus /metrics listens too: a free port, so another server on this machine is no obstacle.
+      METRICS_PORT: String(await freePort()),
+      COMPOSABLE_RUST_BACKEND_URL: backendUrl,
+      RATE_LIMIT_MAX: '10000',
+      LOG_LEVEL: logLevel,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  try {
+    await waitForServer(`${origin}/health`, server);
+  } catch (error) {
+    server.kill('SIGTERM');
+    throw error;
+  }
+  return { origin, server };
+}
+
 function check(condition, message) {
   if (!condition) throw new Error(`FAILED: ${message}`);
   console.log(`ok - ${message}`);
+}
+
+/** The states a reader meets besides the pages themselves: an empty filter result, a backend down. */
+async function checkDesignOfStates(browser, origin, postId) {
+  const { page, close } = await openDesignPage(browser);
+  // A port nothing listens on: every backend call fails at once (and would log a warning each).
+  const down = await startServer(`http://127.0.0.1:${await freePort()}`, 'error');
+  try {
+    await page.goto(`${origin}/`);
+    await page.waitForSelector('[data-hydrated="true"]', { timeout: 10_000 });
+    await page.fill('input[name="filter"]', 'no title has this');
+    await page.waitForSelector('ul.posts:empty', { state: 'attached', timeout: 5000 });
+    await checkBothThemes(page, 'the list filtered to nothing', check);
+
+    for (const path of ['/', `/posts/${postId}`]) {
+      await page.goto(down.origin + path);
+      check((await page.locator('[role="alert"]').count()) === 1, `${path} tells the reader the backend is down`);
+      await checkBothThemes(page, `${path} with the backend down`, check);
+    }
+  } finally {
+    down.server.kill('SIGTERM');
+    await close();
+  }
 }
 
 async function main() {
@@ -81,27 +133,9 @@ async function main() {
   const fakeBackend = process.env.E2E_BACKEND_URL ? null : await startFakeBackend();
   const backendUrl =
     process.env.E2E_BACKEND_URL ?? `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (fakeBackend?.address()).port}`;
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, ['dist/server/index.cjs'], {
-    env: {
-      ...process.env,
-      // The built server as in production, minus the production-only start checks; set
-      // NODE_ENV=production to include them.
-      NODE_ENV: process.env.NODE_ENV ?? 'test',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      // Prometheus /metrics listens too: a free port, so another server on this machine is no obstacle.
-      METRICS_PORT: String(await freePort()),
-      COMPOSABLE_RUST_BACKEND_URL: backendUrl,
-      RATE_LIMIT_MAX: '10000',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const { origin, server } = await startServer(backendUrl);
   let browser;
   try {
-    await waitForServer(`${origin}/health`, server);
     // Playwright gives every launch a fresh temporary profile.
     browser = await chromium.launch({
       executablePath,
@@ -153,6 +187,7 @@ async function main() {
 
     const pages = ['/', `/posts/${state.posts[0].id}`, '/no/such/page', '/?lang=fr'];
     await checkDesign(browser, origin, pages, check);
+    await checkDesignOfStates(browser, origin, state.posts[0].id);
 
     check(problems.length === 0, `no page errors, dialogs or console errors${problems.length ? `: ${problems.join('; ')}` : ''}`);
   } finally {
