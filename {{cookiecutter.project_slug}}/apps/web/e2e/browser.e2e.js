@@ -63,8 +63,11 @@ async function waitForServer(url, child) {
   throw new Error(`server did not answer at ${url}`);
 }
 
-/** The built server against `backendUrl`, on a free port; resolves once it answers /health. */
-async function startServer(backendUrl, logLevel = 'warn') {
+/**
+ * The built server against `backendUrl`, on a free port, `env` added; resolves once it answers
+ * /health.
+ */
+async function startServer(backendUrl, env = {}) {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const server = spawn(process.execPath, ['dist/server/index.cjs'], {
@@ -79,7 +82,8 @@ async function startServer(backendUrl, logLevel = 'warn') {
       METRICS_PORT: String(await freePort()),
       COMPOSABLE_RUST_BACKEND_URL: backendUrl,
       RATE_LIMIT_MAX: '10000',
-      LOG_LEVEL: logLevel,
+      LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -101,7 +105,9 @@ function check(condition, message) {
 async function checkDesignOfStates(browser, origin, postId) {
   const { page, close } = await openDesignPage(browser);
   // A port nothing listens on: every backend call fails at once (and would log a warning each).
-  const down = await startServer(`http://127.0.0.1:${await freePort()}`, 'error');
+  // No Redis, whose cache would still hold the other server's posts (spawn drops undefined).
+  const down = await startServer(`http://127.0.0.1:${await freePort()}`,
+    { NODE_ENV: 'test', REDIS_URL: undefined, LOG_LEVEL: 'error' });
   try {
     await page.goto(`${origin}/`);
     await page.waitForSelector('[data-hydrated="true"]', { timeout: 10_000 });
