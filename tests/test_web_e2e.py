@@ -242,6 +242,7 @@ def test_every_page_is_accessible_in_both_themes_and_fits_a_phone_in_chromium(br
                      f"ok - every control is at least 36 px tall at phone width on {path}"):
             assert line in result.stdout, result.stdout[-6000:]
     assert "ok - the page is styled without JavaScript" in result.stdout, result.stdout[-6000:]
+    assert "ok - the favicon loads under the CSP" in result.stdout, result.stdout[-6000:]
     for state in ("the list filtered to nothing", "/ with the backend down", "/posts/1 with the backend down"):
         for theme in ("light", "dark"):
             line = f"ok - axe-core finds no serious or critical violation on {state} ({theme})"

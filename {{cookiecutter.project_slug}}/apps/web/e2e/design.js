@@ -101,6 +101,12 @@ export async function checkDesign(browser, origin, paths, check) {
       await checkBothThemes(page, path, check);
       await checkPhoneWidth(page, path, check);
     }
+    const faviconLoads = await page.evaluate(async () => {
+      const icon = new Image();
+      icon.src = document.querySelector('link[rel="icon"]')?.getAttribute('href') ?? '';
+      return icon.decode().then(() => icon.naturalWidth > 0, () => false);
+    });
+    check(faviconLoads, 'the favicon loads under the CSP');
     check(errors.length === 0, `no console errors or failed assets while checking the design${errors.length ? `: ${errors.join('; ')}` : ''}`);
   } finally {
     await close();
