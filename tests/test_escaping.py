@@ -150,21 +150,44 @@ class TitleText(HTMLParser):
             self.text += data
 
 
+# Markup, quotes and one long word, 200 characters in all (the longest name the hook accepts):
+# the header and the footer show the name too.
+_HOSTILE_START = "Tom & Jerry's \"<script>alert(1)</script>\" </title><!-- $(id) 🚀\u2028é "
+HOSTILE_NAME = _HOSTILE_START + "W" * (200 - len(_HOSTILE_START))
+
+
+@pytest.fixture(scope="module")
+def hostile_named_app(tmp_path_factory):
+    """The default app named with hostile text, baked, installed and built."""
+    from fixtures.projects import install_and_build
+
+    root = bake(tmp_path_factory.mktemp("hostile-name"), project_name=HOSTILE_NAME, project_slug="hostile-title")
+    return install_and_build(root, "pnpm", root)
+
+
 @pytest.mark.slow
-def test_hostile_project_name_is_exactly_the_rendered_page_title(tmp_path):
-    """Bake, install, build and start the default app named with hostile text; read <title> back."""
-    from fixtures.projects import install_and_build, start_web
+def test_hostile_project_name_is_exactly_the_rendered_page_title(hostile_named_app, tmp_path):
+    """Start the app named with hostile text; read <title> back."""
+    from fixtures.projects import start_web
     from servers import http
 
-    text = "Tom & Jerry's \"<script>alert(1)</script>\" </title><!-- $(id) 🚀\u2028é"
-    root = bake(tmp_path, project_name=text, project_slug="hostile-title")
-    built = install_and_build(root, "pnpm", root)
-    server = start_web(built, tmp_path)
+    server = start_web(hostile_named_app, tmp_path)
     try:
         page = http(server.url + "/", {"accept": "text/html"}).text
     finally:
         server.stop()
     parser = TitleText()
     parser.feed(page)
-    assert parser.text == text
+    assert parser.text == HOSTILE_NAME
     assert "<script>alert(1)" not in page and "</title><!--" not in page
+
+
+@pytest.mark.slow
+def test_hostile_project_name_keeps_every_page_accessible_and_within_a_phone(hostile_named_app):
+    """The project's own browser test (design checks included) on the app so named: the name
+    wraps in the header and the footer instead of widening the page past 390 px."""
+    result = hostile_named_app.run("test:e2e", env={"E2E_REQUIRE_BROWSER": "1"}, timeout=300)
+    assert result.returncode == 0, result.stdout[-6000:]
+    for path in ("/", "/posts/1", "/no/such/page"):
+        assert f"ok - nothing scrolls sideways at 390 px on {path}" in result.stdout, result.stdout[-6000:]
+        assert f"ok - axe-core finds no serious or critical violation on {path} (dark)" in result.stdout

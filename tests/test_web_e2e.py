@@ -206,16 +206,59 @@ def redis_server_if_used(project, request):
         request.getfixturevalue("redis_server").command("FLUSHALL")
 
 
-def test_hydration_and_client_interaction_work_and_hostile_titles_stay_inert_in_chromium(project, server_env):
-    """The project's own `test:e2e` (playwright-core + system Chromium) against the fake backend."""
+@pytest.fixture(scope="module")
+def browser_e2e(project, server_env):
+    """One run of the project's own `test:e2e` (playwright-core + system Chromium) against the
+    fake backend; each test below reads the checks it is about from its output."""
     env = {**server_env, "NODE_ENV": "production",
            "E2E_BACKEND_URL": server_env["COMPOSABLE_RUST_BACKEND_URL"], "E2E_REQUIRE_BROWSER": "1"}
-    result = project.run("test:e2e", cwd=project.web, timeout=300, env=env)
+    return project.run("test:e2e", cwd=project.web, timeout=300, env=env)
+
+
+def test_hydration_and_client_interaction_work_and_hostile_titles_stay_inert_in_chromium(browser_e2e):
+    result = browser_e2e
     assert result.returncode == 0, result.stdout[-6000:]
     for line in ("ok - the page hydrates", "ok - no injected script ran",
                  "ok - typing in the filter narrows the list through the reducer",
                  "ok - no page errors, dialogs or console errors"):
         assert line in result.stdout, result.stdout[-6000:]
+
+
+DESIGNED_PAGES = ("/", "/posts/1", "/no/such/page", "/?lang=fr")
+
+
+def test_every_page_is_accessible_in_both_themes_and_fits_a_phone_in_chromium(browser_e2e):
+    """The design checks of the same run (e2e/design.js): axe-core finds no serious or critical
+    violation in the light and dark theme, the themes differ, nothing scrolls sideways at
+    390 px, controls are at least 36 px tall, and the page is styled without JavaScript; the
+    empty filter result and the backend-down notice pass axe-core in both themes too."""
+    result = browser_e2e
+    assert result.returncode == 0, result.stdout[-6000:]
+    for path in DESIGNED_PAGES:
+        for line in (f"ok - axe-core finds no serious or critical violation on {path} (light)",
+                     f"ok - axe-core finds no serious or critical violation on {path} (dark)",
+                     f"ok - light and dark themes differ on {path}",
+                     f"ok - nothing scrolls sideways at 390 px on {path}",
+                     f"ok - every control is at least 36 px tall at phone width on {path}"):
+            assert line in result.stdout, result.stdout[-6000:]
+    assert "ok - the page is styled without JavaScript" in result.stdout, result.stdout[-6000:]
+    assert "ok - the favicon loads under the CSP" in result.stdout, result.stdout[-6000:]
+    for state in ("the list filtered to nothing", "/ with the backend down", "/posts/1 with the backend down"):
+        for theme in ("light", "dark"):
+            line = f"ok - axe-core finds no serious or critical violation on {state} ({theme})"
+            assert line in result.stdout, result.stdout[-6000:]
+
+
+def test_styles_are_one_hashed_immutable_stylesheet_and_nothing_inline(server):
+    """Component and theme CSS reach the page as a file under the strict CSP (style-src 'self'):
+    no <style> element or style attribute a production browser would refuse."""
+    page = http(f"{server.url}/", {"accept": "text/html"})
+    assert "<style" not in page.text and " style=" not in page.text
+    stylesheets = re.findall(r'<link rel="stylesheet" href="(/assets/[^"]+\.css)">', page.text)
+    assert len(stylesheets) == 1, "the page links no single hashed stylesheet"
+    css = http(server.url + stylesheets[0], {"accept-encoding": "br"})
+    assert css.status == 200 and "immutable" in css.headers.get("cache-control", "")
+    assert "style-src 'self'" in page.headers["content-security-policy"]
 
 
 def test_server_bundle_runs_from_dist_alone_without_node_modules(project, server_env, tmp_path):

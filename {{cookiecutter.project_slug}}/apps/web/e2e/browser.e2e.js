@@ -1,5 +1,5 @@
 // End-to-end check in a real browser: server rendering, hydration, a client interaction,
-// and inert hostile content. Runs the built server (`build` first) against a fake backend
+// inert hostile content, and the design (accessibility in both themes, phone width: design.js). Runs the built server (`build` first) against a fake backend
 // whose post titles try to break out of the page.
 //
 //   CHROMIUM_PATH       browser to drive (default: the first of the usual system paths)
@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
+import { checkBothThemes, checkDesign, openDesignPage } from './design.js';
 
 export const HOSTILE_POSTS = [
   { id: 1, title: '</script><script>window.__pwned = 1</script>', body: 'closes the state element' },
@@ -66,24 +67,11 @@ async function waitForServer(url, child) {
   throw new Error(`server did not answer at ${url}`);
 }
 
-function check(condition, message) {
-  if (!condition) throw new Error(`FAILED: ${message}`);
-  console.log(`ok - ${message}`);
-}
-
-async function main() {
-  const executablePath = findBrowser();
-  if (!executablePath) {
-    const message = 'no Chromium found (install one or set CHROMIUM_PATH)';
-    if (process.env.E2E_REQUIRE_BROWSER) throw new Error(message);
-    console.log(`SKIPPED: ${message}`);
-    return;
-  }
-  if (!existsSync('dist/server/index.cjs')) throw new Error('no build found: run the build script first');
-
-  const fakeBackend = process.env.E2E_BACKEND_URL ? null : await startFakeBackend();
-  const backendUrl =
-    process.env.E2E_BACKEND_URL ?? `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (fakeBackend?.address()).port}`;
+/**
+ * The built server against `backendUrl`, on a free port, `env` added; resolves once it answers
+ * /health.
+ */
+async function startServer(backendUrl, env = {}) {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const server = spawn(process.execPath, ['dist/server/index.cjs'], {
@@ -103,12 +91,65 @@ async function main() {
       // The REDIS_URL loaded from .env is your dev server's: its counters and cache are not ours.
       REDIS_URL: process.env.E2E_REDIS_URL,
 {%- endif %}
+      ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  let browser;
   try {
     await waitForServer(`${origin}/health`, server);
+  } catch (error) {
+    server.kill('SIGTERM');
+    throw error;
+  }
+  return { origin, server };
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(`FAILED: ${message}`);
+  console.log(`ok - ${message}`);
+}
+
+/** The states a reader meets besides the pages themselves: an empty filter result, a backend down. */
+async function checkDesignOfStates(browser, origin, postId) {
+  const { page, close } = await openDesignPage(browser);
+  // A port nothing listens on: every backend call fails at once (and would log a warning each).
+  // No Redis, whose cache would still hold the other server's posts (spawn drops undefined).
+  const down = await startServer(`http://127.0.0.1:${await freePort()}`,
+    { NODE_ENV: 'test', REDIS_URL: undefined, LOG_LEVEL: 'error' });
+  try {
+    await page.goto(`${origin}/`);
+    await page.waitForSelector('[data-hydrated="true"]', { timeout: 10_000 });
+    await page.fill('input[name="filter"]', 'no title has this');
+    await page.waitForSelector('ul.posts:empty', { state: 'attached', timeout: 5000 });
+    await checkBothThemes(page, 'the list filtered to nothing', check);
+
+    for (const path of ['/', `/posts/${postId}`]) {
+      await page.goto(down.origin + path);
+      check((await page.locator('[role="alert"]').count()) === 1, `${path} tells the reader the backend is down`);
+      await checkBothThemes(page, `${path} with the backend down`, check);
+    }
+  } finally {
+    down.server.kill('SIGTERM');
+    await close();
+  }
+}
+
+async function main() {
+  const executablePath = findBrowser();
+  if (!executablePath) {
+    const message = 'no Chromium found (install one or set CHROMIUM_PATH)';
+    if (process.env.E2E_REQUIRE_BROWSER) throw new Error(message);
+    console.log(`SKIPPED: ${message}`);
+    return;
+  }
+  if (!existsSync('dist/server/index.cjs')) throw new Error('no build found: run the build script first');
+
+  const fakeBackend = process.env.E2E_BACKEND_URL ? null : await startFakeBackend();
+  const backendUrl =
+    process.env.E2E_BACKEND_URL ?? `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (fakeBackend?.address()).port}`;
+  const { origin, server } = await startServer(backendUrl);
+  let browser;
+  try {
     // Playwright gives every launch a fresh temporary profile.
     browser = await chromium.launch({
       executablePath,
@@ -157,6 +198,10 @@ async function main() {
     await page.waitForSelector('[data-hydrated="true"]', { timeout: 10_000 });
     check((await page.locator('article h1').textContent()) === expected[0], 'the detail page renders and hydrates');
     check((await page.evaluate(() => window.__pwned)) === undefined, 'no injected script ran on the detail page');
+
+    const pages = ['/', `/posts/${state.posts[0].id}`, '/no/such/page', '/?lang=fr'];
+    await checkDesign(browser, origin, pages, check);
+    await checkDesignOfStates(browser, origin, state.posts[0].id);
 
     check(problems.length === 0, `no page errors, dialogs or console errors${problems.length ? `: ${problems.join('; ')}` : ''}`);
   } finally {

@@ -12,6 +12,8 @@ export const messages = {
   notFoundTitle: 'Page not found',
   notFoundBody: 'There is nothing at this address.',
   language: 'Language',
+  skipToContent: 'Skip to content',
+  footerNote: 'Rendered on the server, interactive in the browser.',
 } as const;
 
 /** Where these messages live in the i18n state (`translations["<locale>:common"]`). */

@@ -13,4 +13,6 @@ export const fr: Messages = {
   notFoundTitle: 'Page introuvable',
   notFoundBody: 'Il n’y a rien à cette adresse.',
   language: 'Langue',
+  skipToContent: 'Aller au contenu',
+  footerNote: 'Rendu sur le serveur, interactif dans le navigateur.',
 };

@@ -40,6 +40,13 @@ describe('renderDocument', () => {
     expect(html).toContain('<html lang="&quot;&gt;&lt;x">');
   });
 
+  it('inlines the favicon and lets the browser theme its own controls in light and dark', () => {
+    const html = renderDocument({ ...parts, title: 't', stateJson: '{}' });
+    const icon = /<link rel="icon" type="image\/svg\+xml" href="data:image\/svg\+xml,([^"]+)">/.exec(html);
+    expect(decodeURIComponent(icon?.[1] ?? '').replaceAll('&#39;', "'")).toMatch(/^<svg [^]*<\/svg>$/);
+    expect(html).toContain('<meta name="color-scheme" content="light dark">');
+  });
+
   it('escapeHtml covers quotes for attributes', () => {
     expect(escapeHtml(`"'<>&`)).toBe('&quot;&#39;&lt;&gt;&amp;');
   });
