@@ -194,7 +194,10 @@ sweep() {
 }
 
 case "${1:-}" in
-  name) preview_name "$2" "$(pr_number "$3")" ;;
+  name)
+    number=$(pr_number "$3")
+    preview_name "$2" "$number"
+    ;;
   deploy | destroy) "$1" "$2" ;;
   sweep) sweep ;;
   *) fail "usage: preview.sh name APP NUMBER | deploy NUMBER | destroy NUMBER | sweep" ;;
