@@ -959,3 +959,41 @@ def test_preview_sweep_destroys_nothing_when_github_cannot_say_whether_a_pull_re
     result, _ = run_preview_job(project, "sweep", context, fakes, tmp_path)
     assert result.returncode != 0 and "cannot read pull request 2" in result.stderr
     assert not calls(fakes, "flyctl apps destroy") and set(fly_state(fakes)["apps"]) == set(names.values())
+
+
+# --- template updates as pull requests (template_check=yes) ---------------------------------
+
+
+def test_template_update_runs_weekly_from_main_with_an_app_token_and_a_read_only_github_token(project):
+    path = project.root / ".github/workflows/template-update.yml"
+    assert path.exists() is (project.answers["template_check"] == "yes")
+    if not path.exists():
+        return
+    workflow = project.workflow("template-update")
+    assert set(workflow["on"]) == {"schedule", "workflow_dispatch"} and len(workflow["on"]["schedule"]) == 1
+    assert workflow["permissions"] == {}
+    (name,) = workflow["jobs"]
+    job = workflow["jobs"][name]
+    assert ran(started_jobs(workflow, github_context("schedule"))) == {name}
+    assert ran(started_jobs(workflow, github_context("workflow_dispatch", ref="refs/heads/feature"))) == set()
+    assert job["permissions"] == {"contents": "read"} and job["environment"] == "template-update"
+    token_step = job["steps"][0]
+    assert token_step["uses"].startswith("actions/create-github-app-token@") and token_step["id"] == "token"
+    assert token_step["with"] == {"client-id": "${{ vars.TEMPLATE_UPDATE_CLIENT_ID }}",
+                                  "private-key": "${{ secrets.TEMPLATE_UPDATE_PRIVATE_KEY }}",
+                                  "permission-contents": "write", "permission-pull-requests": "write",
+                                  "permission-workflows": "write"}
+    checkout = next(step for step in job["steps"] if step.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["token"] == "${{ steps.token.outputs.token }}" and checkout["with"]["fetch-depth"] == "0"
+    assert secrets_of(job) == {"TEMPLATE_UPDATE_PRIVATE_KEY"}
+    assert "github.token" not in json.dumps(job) and "GITHUB_TOKEN" not in json.dumps(job)
+    assert all("${{" not in step.get("run", "") for step in job["steps"])
+
+
+def test_no_workflow_gives_the_github_token_a_write_permission(project):
+    for path in sorted((project.root / ".github" / "workflows").glob("*.yml")):
+        workflow = load_yaml(path)
+        blocks = [workflow.get("permissions")] + [job.get("permissions") for job in workflow["jobs"].values()]
+        assert workflow.get("permissions") is not None, f"{path.name}: no top-level permissions"
+        for block in blocks:
+            assert block in (None, {}) or "write" not in block.values(), f"{path.name}: {block}"
