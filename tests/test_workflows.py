@@ -700,11 +700,13 @@ PRODUCTION_SECRETS = {"FLY_API_TOKEN_WEB", "FLY_API_TOKEN_API"}
 DNS_LABEL = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 
 
-def pull_request(action: str, number: int = 12, fork: bool = False, head_repository="from-context") -> dict:
+def pull_request(action: str, number: int = 12, fork: bool = False, head_repository="from-context",
+                 actor: str = "octocat") -> dict:
     head = {"full_name": "someone/shop" if fork else REPOSITORY} if head_repository == "from-context" else head_repository
     context = github_context("pull_request", ref=f"refs/pull/{number}/merge", action=action,
                              number=number, pull_request={"number": number, "head": {"repo": head},
                                                           "title": "x", "body": "y"})
+    context["github"]["actor"] = actor
     return context | {"vars": PREVIEW_VARS, "secrets": PREVIEW_SECRETS}
 
 
@@ -717,6 +719,9 @@ PREVIEW_SCENARIOS = {
     "fork synchronize": (pull_request("synchronize", fork=True), {"fork"}),
     "fork closed": (pull_request("closed", fork=True), {"fork"}),
     "deleted fork": (pull_request("synchronize", head_repository=None), {"fork"}),
+    "Dependabot opened": (pull_request("opened", actor="dependabot[bot]"), {"fork"}),
+    "Dependabot closed": (pull_request("closed", actor="dependabot[bot]"), {"fork"}),
+    "a push to Dependabot's branch": (pull_request("synchronize", actor="octocat"), {"deploy"}),
     "schedule": (github_context("schedule"), {"sweep"}),
     "by hand on main": (github_context("workflow_dispatch"), {"sweep"}),
     "by hand elsewhere": (github_context("workflow_dispatch", ref="refs/heads/feature"), set()),
@@ -746,7 +751,8 @@ def test_no_preview_job_holding_a_secret_or_the_environment_can_run_for_a_fork(p
     holders = {name for name, job in preview["jobs"].items() if secrets_of(job) or "environment" in job}
     assert holders == {"deploy", "destroy", "sweep"}
     for action in ("opened", "synchronize", "reopened", "closed", "edited", "labeled"):
-        for context in (pull_request(action, fork=True), pull_request(action, head_repository=None)):
+        for context in (pull_request(action, fork=True), pull_request(action, head_repository=None),
+                        pull_request(action, actor="dependabot[bot]")):
             assert not ran(started_jobs(preview, context)) & holders, action
     fork_job = preview["jobs"]["fork"]
     assert preview["permissions"] == {} and "permissions" not in fork_job and not secrets_of(fork_job)
