@@ -208,6 +208,9 @@ def refuse(message):
     sys.exit(1)
 
 
+if any(" ".join(args).startswith(command) for command in state.get("failing", [])):
+    refuse("You must be authenticated to view this.")
+
 match args:
     case ["releases", "--app", app, "--json"]:
         print((here / f"releases-{app}.json").read_text())
@@ -822,10 +825,11 @@ def fly_state(fakes: Path) -> dict:
     return json.loads((fakes / "fly-state.json").read_text())
 
 
-def set_fly_state(fakes: Path, apps=(), databases=()) -> None:
+def set_fly_state(fakes: Path, apps=(), databases=(), failing=()) -> None:
+    """The preview organization's apps, the preview cluster's databases, and commands that fail."""
     (fakes / "fly-state.json").write_text(json.dumps({
         "apps": {name: {"org": org, "secrets": {}, "deploys": []} for name, org in apps},
-        "databases": {PREVIEW_CLUSTER: list(databases)}}))
+        "databases": {PREVIEW_CLUSTER: list(databases)}, "failing": list(failing)}))
 
 
 def calls(fakes: Path, prefix: str) -> list[str]:
@@ -1003,3 +1007,17 @@ def test_no_workflow_gives_the_github_token_a_write_permission(project):
         assert workflow.get("permissions") is not None, f"{path.name}: no top-level permissions"
         for block in blocks:
             assert block in (None, {}) or "write" not in block.values(), f"{path.name}: {block}"
+
+
+@pytest.mark.parametrize("failing", ["apps list", "mpg databases list"])
+def test_preview_sweep_stops_before_destroying_anything_when_a_listing_fails(checkout, fakes, tmp_path, failing):
+    project = checkout
+    if failing.startswith("mpg") and project.answers["database"] != "postgres":
+        return
+    closed = expected_previews(project, 2)
+    set_fly_state(fakes, apps=[(name, PREVIEW_ORG) for name in closed.values()], failing=[failing])
+    (fakes / "pull-2.json").write_text(json.dumps({"number": 2, "state": "closed"}))
+    context = github_context("schedule") | {"vars": PREVIEW_VARS, "secrets": PREVIEW_SECRETS}
+    result, _ = run_preview_job(project, "sweep", context, fakes, tmp_path)
+    assert result.returncode != 0, "a sweep that could not list must not pass as clean"
+    assert not calls(fakes, "flyctl apps destroy") and not calls(fakes, "gh ")

@@ -13,6 +13,7 @@
 # Needs flyctl (FLY_API_TOKEN: the preview organization's token), jq{% if postgres %}, psql (for `fly mpg connect`){% endif %},
 # and for sweep gh (GH_TOKEN) and GITHUB_REPOSITORY.
 set -euo pipefail
+shopt -s inherit_errexit  # a failing listing inside $( ) stops the script too
 
 WEB_APP={{ cookiecutter.fly_app_name }}
 {%- if rust %}
@@ -58,6 +59,14 @@ previews_of() {
 database_of() {
   preview_name "$API_APP" "$1" | tr - _
 }
+
+database_names() {
+  local listed
+  [ -n "${PREVIEW_PG_CLUSTER:-}" ] || fail "PREVIEW_PG_CLUSTER is not set: the preview cluster's id (docs/DEPLOYMENT-GUIDE.md)"
+  listed=$(flyctl mpg databases list "$PREVIEW_PG_CLUSTER" --json)
+  # flyctl prints "No databases found ..." instead of an empty JSON list.
+  [[ $listed == "No databases found"* ]] || jq -r '.[].name' <<<"$listed"
+}
 {%- endif %}
 
 org_apps() {
@@ -94,12 +103,10 @@ deploy() {
   local api
   api=$(preview_name "$API_APP" "$number")
 {%- if postgres %}
-  local database
+  local database databases
   database=$(database_of "$number")
-  [ -n "${PREVIEW_PG_CLUSTER:-}" ] || fail "PREVIEW_PG_CLUSTER is not set: the preview cluster's id (docs/DEPLOYMENT-GUIDE.md)"
-  if ! flyctl mpg databases list "$PREVIEW_PG_CLUSTER" --json | jq -e --arg name "$database" 'any(.[]?; .name == $name)' >/dev/null 2>&1; then
-    flyctl mpg databases create "$PREVIEW_PG_CLUSTER" --name "$database"
-  fi
+  databases=$(database_names)
+  grep -qx "$database" <<<"$databases" || flyctl mpg databases create "$PREVIEW_PG_CLUSTER" --name "$database"
   if ! has_secret "$api" DATABASE_URL; then
     # attach prints the URL with its password: kept out of the log.
     flyctl mpg attach "$PREVIEW_PG_CLUSTER" --app "$api" --database "$database" >/dev/null
@@ -148,16 +155,24 @@ destroy() {
 {%- endif %}
 }
 
-# The pull request numbers of this repository's previews: apps{% if postgres %} and databases{% endif %} whose name is exactly
-# what preview_name gives for their number, so other projects in the organization are left alone.
+# Everything a preview can leave behind in the organization, by name{% if postgres %} (databases with the
+# dashes of the app name they were named after){% endif %}.
+preview_resources() {
+  local apps
+  apps=$(org_apps)
+  echo "$apps"
+{%- if postgres %}
+  local databases
+  databases=$(database_names)
+  tr _ - <<<"$databases"
+{%- endif %}
+}
+
+# The pull request numbers of this repository's previews: names that are exactly what preview_name
+# gives for their number, so other projects' previews in the organization are left alone.
 preview_numbers() {
   local name number
-  {
-    org_apps
-{%- if postgres %}
-    flyctl mpg databases list "$PREVIEW_PG_CLUSTER" --json | jq -r '.[]?.name' 2>/dev/null | tr _ - || true
-{%- endif %}
-  } | while read -r name; do
+  preview_resources | while read -r name; do
     [[ $name =~ -pr-([1-9][0-9]{0,8})$ ]] || continue
     number=${BASH_REMATCH[1]}
     if previews_of "$number" | grep -qx "$name"; then
@@ -172,7 +187,7 @@ sweep() {
 {%- if postgres %}
   [ -n "${PREVIEW_PG_CLUSTER:-}" ] || fail "PREVIEW_PG_CLUSTER is not set: the preview cluster's id (docs/DEPLOYMENT-GUIDE.md)"
 {%- endif %}
-  numbers=$(preview_numbers)
+  numbers=$(preview_numbers)  # before any destroy; fails when a listing fails
   errors=$(mktemp)
   for number in $numbers; do
     # A deleted pull request (404) is as closed as a closed one; any other error stops the sweep.
