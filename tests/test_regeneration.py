@@ -139,8 +139,8 @@ def test_template_change_reaches_an_edited_project_and_a_same_line_edit_is_a_rep
     assert lint_findings(project) == []
 
 
-SWITCHED_ON = {"use_redis": "yes", "use_sentry": "yes", "use_i18n": "yes", "ci": "github-actions"}
-SWITCHED_OFF = {"use_redis": "no", "use_sentry": "no", "use_i18n": "no", "ci": "none"}
+SWITCHED_ON = {"use_redis": "yes", "use_sentry": "yes", "use_i18n": "yes", "ci": "github-actions", "preview_apps": "yes"}
+SWITCHED_OFF = {"use_redis": "no", "use_sentry": "no", "use_i18n": "no", "ci": "none", "preview_apps": "no"}
 
 
 def test_answers_switched_on_later_give_a_fresh_bakes_files_and_switched_off_the_original_ones(tmp_path):
