@@ -810,6 +810,8 @@ def test_preview_app_names_fit_fly_and_stay_apart_for_a_63_character_slug_and_pr
         assert names[0] != names[1], "web and API previews collide"
         assert names == [preview_name(project, app, number).stdout.strip() for app in apps], "not deterministic"
     assert len(preview_name(project, slug, 99999).stdout.strip()) == 63
+    dashed = "-".join("abcdefghijklmnopqrstuvwxyzabcdef")  # 63 characters, cut right after a dash
+    assert "--" not in preview_name(project, dashed, 99999).stdout
     edge = "x" * 55  # 55 + len("-pr-1234") == 63: kept whole
     assert preview_name(project, edge, 1234).stdout.strip() == f"{edge}-pr-1234"
     for bad in ("0", "12; rm -rf /", "1e3", "", "-1", "1234567890"):

@@ -41,7 +41,7 @@ preview_name() {
   if [ "$(printf %s "$name" | wc -c)" -gt "$NAME_LIMIT" ]; then
     hash=$(printf %s "$app" | sha256sum | cut -c 1-6)
     base=$(printf %s "$app" | cut -c "1-$((NAME_LIMIT - 7 - $(printf %s "$suffix" | wc -c)))")
-    base=$(sed 's/-*$//' <<<"$base")
+    while [[ $base == *- ]]; do base=${base%-}; done
     name="$base-$hash$suffix"
   fi
   echo "$name"

@@ -39,7 +39,7 @@ body=$(mktemp)
   if [ -n "$conflicts" ]; then
     echo "**Conflicts to resolve on this branch before merging** (markers \`<<<<<<<\`, or \`.rej\` files of changes that did not apply):"
     echo
-    sed 's/.*/- `&`/' <<<"$conflicts"
+    while read -r file; do echo "- \`$file\`"; done <<<"$conflicts"
   else
     echo "Applied without conflicts."
   fi
