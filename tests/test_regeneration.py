@@ -314,6 +314,15 @@ def test_update_workflow_opens_nothing_while_up_to_date_and_a_pull_request_for_a
     assert gh_calls(fakes)[-1].startswith("gh pr edit 7 --repo acme/shop --title Template update to ")
     assert template.head in (fakes / "body.md").read_text()
 
+    # A template cruft cannot read fails the run; nothing is pushed or opened.
+    git(project, "switch", "--quiet", "main")
+    state = json.loads((project / ".cruft.json").read_text())
+    (project / ".cruft.json").write_text(json.dumps(state | {"template": str(tmp_path / "moved")}))
+    calls_before, branch_before = gh_calls(fakes), git(origin, "rev-parse", "template-update")
+    result = run_update(project, fakes)
+    assert result.returncode == 1 and "cruft could not read the template" in result.stderr
+    assert gh_calls(fakes) == calls_before and git(origin, "rev-parse", "template-update") == branch_before
+
 
 @pytest.mark.parametrize("three_way", [True, False], ids=["markers", "rej-files"])
 def test_update_workflow_lists_a_conflict_in_the_pull_request_and_opens_it_as_a_draft(tmp_path, three_way):
