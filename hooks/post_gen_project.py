@@ -19,12 +19,14 @@ from pathlib import Path
 
 # (option, value) -> paths to remove, written in monorepo terms before any move.
 REMOVE_WHEN = {
-    ("layout", "standalone"): [".github/scripts"],  # per-app change detection of the monorepo deploy
+    ("layout", "standalone"): [".github/scripts/changed-since-release.sh"],  # per-app change detection of the monorepo deploy
     ("package_manager", "npm"): ["pnpm-workspace.yaml"],
     ("backend", "none"): ["apps/api", "docs/grafana/api.json"],
     ("use_redis", "no"): ["apps/web/src/server/plugins/redis"],
     ("use_i18n", "no"): ["apps/web/src/app/i18n"],
     ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts"],
+    ("template_check", "no"): [".github/workflows/template-update.yml", ".github/scripts/template-update.sh"],
+    ("preview_apps", "no"): [".github/workflows/preview.yml", ".github/scripts/preview.sh"],
     ("ci", "none"): [".github"],  # workflows, their scripts and Dependabot
 }
 

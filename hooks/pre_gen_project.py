@@ -108,6 +108,10 @@ def check_combinations(answers):
         problems.append(problem(
             "template_check", "yes needs ci=github-actions (the check is a CI job); "
             "set ci=github-actions or template_check=no", "ci=github-actions template_check=yes"))
+    if answers.get("preview_apps") == "yes" and answers.get("ci") != "github-actions":
+        problems.append(problem(
+            "preview_apps", "yes needs ci=github-actions (a workflow deploys and destroys the previews); "
+            "set ci=github-actions or preview_apps=no", "ci=github-actions preview_apps=yes"))
     return problems
 
 

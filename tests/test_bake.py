@@ -201,7 +201,10 @@ KEPT_ONLY_WHEN = [
     (lambda a: a["use_sentry"] == "yes", ["apps/web/src/server/plugins/sentry.ts"]),
     (lambda a: a["use_i18n"] == "yes", ["apps/web/src/app/i18n/"]),
     (lambda a: a["ci"] == "github-actions", [".github/"]),
-    (lambda a: a["ci"] == "github-actions" and a["layout"] == "monorepo", [".github/scripts/"]),
+    (lambda a: a["ci"] == "github-actions" and a["layout"] == "monorepo", [".github/scripts/changed-since-release.sh"]),
+    (lambda a: a["template_check"] == "yes",
+     [".github/workflows/template-update.yml", ".github/scripts/template-update.sh"]),
+    (lambda a: a["preview_apps"] == "yes", [".github/workflows/preview.yml", ".github/scripts/preview.sh"]),
     (lambda a: a["database"] == "postgres" or a["use_redis"] == "yes", ["scripts/services.sh"]),
 ]
 

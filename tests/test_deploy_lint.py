@@ -27,7 +27,7 @@ from generated import dashboard_metric_names, exported_metric_names, project_fil
 from matrix import MATRIX, combination_id, pairwise_cover
 
 DEPLOY_OPTIONS = ["layout", "backend", "database", "use_redis", "package_manager", "ci", "deploy_on_push",
-                  "node_version", "template_check", "multi_region"]
+                  "node_version", "template_check", "multi_region", "preview_apps"]
 
 
 BAKES = pairwise_cover(MATRIX, DEPLOY_OPTIONS)
@@ -130,7 +130,10 @@ def test_workflows_match_github_workflow_schema(baked):
     if baked.answers["ci"] == "none":
         assert not (baked.root / ".github" / "workflows").exists()
         return
-    assert {p.name for p in baked.workflows()} == {"ci.yml", "deploy.yml", "rollback.yml"}
+    optional = {"template-update.yml": baked.answers["template_check"] == "yes",
+                "preview.yml": baked.answers["preview_apps"] == "yes"}
+    assert {p.name for p in baked.workflows()} == {"ci.yml", "deploy.yml", "rollback.yml"} | {
+        name for name, wanted in optional.items() if wanted}
     assert_clean(baked.lint["workflow-schema"])
 
 

@@ -704,6 +704,20 @@ def test_the_command_tree_knows_the_commands_the_checks_rely_on():
     assert "help" in FLYCTL["global_flags"] and "help" not in COMMANDS
 
 
+def test_the_preview_workflows_premises_hold_in_the_pinned_flyctl():
+    """preview.sh creates a database per pull request but drops it with SQL: flyctl has no command
+    that deletes one. The commands it relies on, with the flags it passes (checked per bake above)."""
+    databases = {path for path in COMMANDS if path.startswith("mpg databases ")}
+    assert "mpg databases create" in databases and "name" in COMMANDS["mpg databases create"]["flags"]
+    assert not {path for path in databases if path.split()[2] in ("delete", "destroy", "drop", "remove", "rm")}
+    assert not any(alias in ("delete", "destroy", "drop", "rm") for path in databases
+                   for alias in COMMANDS[path].get("aliases", []))
+    assert {"app", "database"} <= set(COMMANDS["mpg attach"]["flags"]) and "mpg connect" in COMMANDS
+    assert {"ha", "flycast", "env", "config", "app"} <= set(COMMANDS["deploy"]["flags"])
+    assert "yes" in COMMANDS["apps destroy"]["flags"] and "org" in COMMANDS["apps create"]["flags"]
+    assert "stage" in COMMANDS["secrets import"]["flags"] and "json" in COMMANDS["apps list"]["flags"]
+
+
 # --- what the answers switched off -----------------------------------------------------------
 
 def is_source(relative: str) -> bool:

@@ -112,6 +112,7 @@ def test_min_machines_running_is_a_whole_number(machines, ok):
     ({"layout": "monorepo", "database": "postgres"}, ("database", "backend=rust")),
     ({"ci": "none", "deploy_on_push": "yes"}, ("deploy_on_push", "ci=github-actions")),
     ({"ci": "none", "template_check": "yes"}, ("template_check", "ci=github-actions")),
+    ({"ci": "none", "preview_apps": "yes"}, ("preview_apps", "ci=github-actions")),
     ({"multi_region": "yes"}, ("multi_region", "backend=rust database=postgres")),
     ({"layout": "monorepo", "backend": "rust", "multi_region": "yes"}, ("multi_region", "database=postgres")),
 ])
@@ -128,6 +129,8 @@ def test_forbidden_combination_names_both_options_and_the_fix(changes, options):
     {"ci": "none"},
     {"deploy_on_push": "yes"},
     {"template_check": "yes"},
+    {"preview_apps": "yes"},
+    {"layout": "monorepo", "backend": "rust", "database": "postgres", "preview_apps": "yes"},
     {"layout": "monorepo", "backend": "rust", "database": "postgres", "multi_region": "yes"},
 ])
 def test_allowed_combinations_pass(changes):
@@ -142,9 +145,15 @@ def test_bad_project_names_are_rejected(name):
 
 def test_all_problems_are_reported_at_once():
     problems = problems_with(project_slug="Bad Slug", author_email="nope", fly_region="xyz", ci="none",
-                             deploy_on_push="yes")
+                             deploy_on_push="yes", preview_apps="yes")
     assert [p.split(":")[0] for p in problems] == [
-        "project_slug", "author_email", "fly_region", "deploy_on_push"]
+        "project_slug", "author_email", "fly_region", "deploy_on_push", "preview_apps"]
+
+
+def test_preview_apps_without_ci_names_both_options_and_both_fixes():
+    (message,) = problems_with(ci="none", preview_apps="yes")
+    assert message.startswith("preview_apps: yes needs ci=github-actions")
+    assert "set ci=github-actions or preview_apps=no" in message
 
 
 def run_cookiecutter(output_dir, *args):
@@ -164,6 +173,7 @@ def run_cookiecutter(output_dir, *args):
     (["layout=monorepo", "database=postgres"], "database: postgres needs backend=rust"),
     (["ci=none", "deploy_on_push=yes"], "deploy_on_push: yes needs ci=github-actions"),
     (["ci=none", "template_check=yes"], "template_check: yes needs ci=github-actions"),
+    (["ci=none", "preview_apps=yes"], "preview_apps: yes needs ci=github-actions"),
     (["layout=monorepo", "backend=rust", "multi_region=yes"], "multi_region: yes needs backend=rust and database=postgres"),
 ])
 def test_invalid_answer_is_rejected_before_anything_is_written(tmp_path, args, message):

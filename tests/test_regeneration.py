@@ -9,13 +9,15 @@ both sides is a conflict git reports, and the post-generation hook prints nothin
 """
 
 import json
+import os
+import subprocess
 
 import pytest
 import yaml
 
 from conftest import TEMPLATE_DIR
 from generated import parse_errors, project_files, template_leftovers
-from template_repo import TemplateRepo, commit_all, cruft, git, replace_once, run
+from template_repo import GIT_ENV, TemplateRepo, commit_all, cruft, git, replace_once, run
 from test_deploy_lint import find_actionlint
 
 NAME = {"project_name": "Orbit Shop"}
@@ -137,8 +139,8 @@ def test_template_change_reaches_an_edited_project_and_a_same_line_edit_is_a_rep
     assert lint_findings(project) == []
 
 
-SWITCHED_ON = {"use_redis": "yes", "use_sentry": "yes", "use_i18n": "yes", "ci": "github-actions"}
-SWITCHED_OFF = {"use_redis": "no", "use_sentry": "no", "use_i18n": "no", "ci": "none"}
+SWITCHED_ON = {"use_redis": "yes", "use_sentry": "yes", "use_i18n": "yes", "ci": "github-actions", "preview_apps": "yes"}
+SWITCHED_OFF = {"use_redis": "no", "use_sentry": "no", "use_i18n": "no", "ci": "none", "preview_apps": "no"}
 
 
 def test_answers_switched_on_later_give_a_fresh_bakes_files_and_switched_off_the_original_ones(tmp_path):
@@ -225,3 +227,117 @@ def test_ci_template_job_passes_when_up_to_date_and_fails_naming_the_update_comm
     (project / ".cruft.json").unlink()
     unlinked = run_step(project, check)
     assert unlinked.returncode == 1 and "cruft link <template URL>" in unlinked.stdout
+
+
+# --- the weekly update as a pull request (template-update.yml) ------------------------------
+
+FAKE_GH = """#!/usr/bin/env bash
+# gh as template-update.sh calls it: `pr list` answers from open-pr (a number, or nothing);
+# `pr create` and `pr edit` are logged with the body they were given.
+set -eu
+here=$(dirname "$0")
+echo "gh $*" >> "$here/calls.log"
+case "$1 $2" in
+  "pr list") cat "$here/open-pr" 2>/dev/null || true ;;
+  "pr create" | "pr edit")
+    while [ $# -gt 0 ]; do
+      if [ "$1" = --body-file ]; then cp "$2" "$here/body.md"; fi
+      shift
+    done ;;
+  *) echo "unexpected: gh $*" >&2; exit 2 ;;
+esac
+"""
+
+
+def update_project(tmp_path, template, edits=(), three_way=True):
+    """A project as the workflow sees it: created, committed (the generated files first, when
+    `three_way`, or together with the team's `edits`), pushed to its own `origin`."""
+    project, _ = template.create(tmp_path / "project", commit=three_way, **NAME, template_check="yes")
+    apply_edits(project, edits)
+    if edits or not three_way:
+        commit_all(project, "Our edits")
+    origin = tmp_path / "origin.git"
+    run(["git", "init", "--quiet", "--bare", "--initial-branch", "main", origin], tmp_path)
+    git(project, "remote", "add", "origin", str(origin))
+    git(project, "push", "--quiet", "--set-upstream", "origin", "main")
+    fakes = tmp_path / "fakes"
+    fakes.mkdir()
+    (fakes / "gh").write_text(FAKE_GH)
+    (fakes / "gh").chmod(0o755)
+    return project, origin, fakes
+
+
+def run_update(project, fakes):
+    workflow = yaml.load((project / ".github/workflows/template-update.yml").read_text(), Loader=yaml.BaseLoader)
+    step = next(step for step in workflow["jobs"]["update"]["steps"] if step.get("name") == "cruft update")
+    assert "${{" not in step["run"] and step["env"] == {"GH_TOKEN": "${{ steps.token.outputs.token }}"}
+    env = GIT_ENV | {"PATH": f"{fakes}{os.pathsep}{GIT_ENV['PATH']}", "GH_TOKEN": "app-installation-token",
+                     "GITHUB_REPOSITORY": "acme/shop"}
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=project,
+                          env=env, capture_output=True, text=True, timeout=180)
+
+
+def gh_calls(fakes) -> list[str]:
+    log = fakes / "calls.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_update_workflow_opens_nothing_while_up_to_date_and_a_pull_request_for_a_new_template_commit(tmp_path):
+    template = TemplateRepo(tmp_path / "template")
+    project, origin, fakes = update_project(tmp_path, template)
+    result = run_update(project, fakes)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Up to date" in result.stdout and gh_calls(fakes) == []
+    assert git(origin, "branch", "--list", "template-update") == ""
+
+    template.change("Faster health checks", {"apps/web/Dockerfile": TEMPLATE_CHANGE["apps/web/Dockerfile"],
+                                             ".github/workflows/ci.yml": TEMPLATE_CHANGE[".github/workflows/ci.yml"]})
+    result = run_update(project, fakes)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (listed, created) = gh_calls(fakes)
+    assert listed.startswith("gh pr list --repo acme/shop --head template-update --base main --state open")
+    assert created.startswith("gh pr create --repo acme/shop --base main --head template-update") and "--draft" not in created
+    body = (fakes / "body.md").read_text()
+    assert template.head in body and "Applied without conflicts." in body and "<<<<<<<" not in body.split("\n", 2)[2]
+    pushed = git(origin, "show", "template-update:Dockerfile")
+    assert "HEALTHCHECK --interval=15s" in pushed, "the branch holds the template's change"
+    assert json.loads(git(origin, "show", "template-update:.cruft.json"))["commit"] == template.head
+    assert "name: Build" in git(origin, "show", "template-update:.github/workflows/ci.yml"), "a workflow change"
+    assert git(origin, "rev-parse", "main") == git(project, "rev-parse", "origin/main"), "main untouched"
+
+    # The next week, still unmerged and the template moved again: the same pull request is updated.
+    (fakes / "open-pr").write_text("7\n")
+    template.change("Clearer runbook", {"docs/RUNBOOK.md": TEMPLATE_CHANGE["docs/RUNBOOK.md"]})
+    git(project, "switch", "--quiet", "main")
+    result = run_update(project, fakes)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert gh_calls(fakes)[-1].startswith("gh pr edit 7 --repo acme/shop --title Template update to ")
+    assert template.head in (fakes / "body.md").read_text()
+
+    # A template cruft cannot read fails the run; nothing is pushed or opened.
+    git(project, "switch", "--quiet", "main")
+    state = json.loads((project / ".cruft.json").read_text())
+    (project / ".cruft.json").write_text(json.dumps(state | {"template": str(tmp_path / "moved")}))
+    calls_before, branch_before = gh_calls(fakes), git(origin, "rev-parse", "template-update")
+    result = run_update(project, fakes)
+    assert result.returncode == 1 and "cruft could not read the template" in result.stderr
+    assert gh_calls(fakes) == calls_before and git(origin, "rev-parse", "template-update") == branch_before
+
+
+@pytest.mark.parametrize("three_way", [True, False], ids=["markers", "rej-files"])
+def test_update_workflow_lists_a_conflict_in_the_pull_request_and_opens_it_as_a_draft(tmp_path, three_way):
+    """With the generated files in history git merges and leaves markers; without, cruft leaves the
+    change that did not apply in README.md.rej. Either is committed and listed, never passed as clean."""
+    template = TemplateRepo(tmp_path / "template")
+    project, origin, fakes = update_project(tmp_path, template, [("README.md", *SAME_LINE_AS_TEMPLATE)], three_way)
+    template.change("README wording", {"README.md": TEMPLATE_CHANGE["README.md"]})
+
+    result = run_update(project, fakes)
+    assert result.returncode == 0, result.stdout + result.stderr
+    created = gh_calls(fakes)[-1]
+    assert created.startswith("gh pr create") and created.endswith("--draft")
+    body = (fakes / "body.md").read_text()
+    conflicted = "README.md" if three_way else "README.md.rej"
+    assert "Conflicts to resolve" in body and f"- `{conflicted}`" in body, body
+    on_branch = git(origin, "show", f"template-update:{conflicted}")
+    assert ("<<<<<<< " in on_branch) if three_way else (TEMPLATE_CHANGE["README.md"][1] in on_branch)

@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import textwrap
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,8 @@ from github_expressions import evaluate, interpolate, truthy, uses_status_functi
 from matrix import MATRIX, combination_id, pairwise_cover
 from template_repo import commit_all, git
 
-WORKFLOW_OPTIONS = ["layout", "backend", "database", "package_manager", "deploy_on_push", "template_check"]
+WORKFLOW_OPTIONS = ["layout", "backend", "database", "package_manager", "deploy_on_push", "template_check",
+                    "preview_apps", "use_redis"]
 # CI's template-drift job (template_check=yes) runs for pull requests and by hand only: a new
 # template commit must not turn main red. It checks no code, so "every job on main" leaves it out.
 DRIFT_JOB = "template"
@@ -78,6 +80,10 @@ class Project:
         slug = self.root.name
         return {"web": slug, **({"api": f"{slug}-api"} if self.rust else {})}
 
+    @property
+    def previews(self) -> bool:
+        return self.answers["preview_apps"] == "yes"
+
     def workflow(self, name: str) -> dict:
         return load_yaml(self.root / ".github" / "workflows" / f"{name}.yml")
 
@@ -85,9 +91,26 @@ class Project:
         return (self.root / ".github" / "workflows" / f"{name}.yml").read_text(encoding="utf-8")
 
 
+PREVIEW_BAKES = [c for c in BAKES if c["preview_apps"] == "yes"]
+_BAKED = {}
+
+
+def baked(answers: dict, tmp_path_factory) -> Project:
+    """One bake per combination and test process, shared by the fixtures below."""
+    key = combination_id(answers)
+    if key not in _BAKED:
+        _BAKED[key] = Project(answers, bake(tmp_path_factory.mktemp("workflows"), **answers))
+    return _BAKED[key]
+
+
 @pytest.fixture(scope="session", params=BAKES, ids=[combination_id(c) for c in BAKES])
 def project(request, tmp_path_factory) -> Project:
-    return Project(request.param, bake(tmp_path_factory.mktemp("workflows"), **request.param))
+    return baked(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="session", params=PREVIEW_BAKES, ids=[combination_id(c) for c in PREVIEW_BAKES])
+def preview_project(request, tmp_path_factory) -> Project:
+    return baked(request.param, tmp_path_factory)
 
 
 # --- simulating GitHub ---------------------------------------------------------------------
@@ -164,10 +187,83 @@ def write_executable(path: Path, text: str) -> None:
     path.chmod(0o755)
 
 
+FAKE_FLYCTL = r'''
+#!/usr/bin/env python3
+"""flyctl's commands that the workflows run, answering in flyctl's JSON shapes (Go field names for
+app and release records, json tags for secrets and databases) from fly-state.json in this folder."""
+import json, re, sys
+from pathlib import Path
+
+here = Path(__file__).parent
+args = sys.argv[1:]
+with open(here / "calls.log", "a") as log:
+    log.write("flyctl " + " ".join(args) + "\n")
+state_file = here / "fly-state.json"
+state = json.loads(state_file.read_text()) if state_file.exists() else {"apps": {}, "databases": {}}
+apps = state["apps"]
+
+
+def refuse(message):
+    print(f"Error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+if any(" ".join(args).startswith(command) for command in state.get("failing", [])):
+    refuse("You must be authenticated to view this.")
+
+match args:
+    case ["releases", "--app", app, "--json"]:
+        print((here / f"releases-{app}.json").read_text())
+    case ["apps", "list", "--org", org, "--json"]:
+        print(json.dumps([{"ID": name, "Name": name, "Status": "suspended", "Deployed": bool(app["deploys"]),
+                           "Organization": {"Slug": app["org"]}} for name, app in apps.items() if app["org"] == org]))
+    case ["apps", "create", name, "--org", org]:
+        if name in apps:
+            refuse("Name has already been taken")
+        apps[name] = {"org": org, "secrets": {}, "deploys": []}
+        print(f"New app created: {name}")
+    case ["apps", "destroy", name, "--yes"]:
+        apps.pop(name, None) or refuse(f"Could not find App {name}")
+        print(f"Destroyed app {name}")
+    case ["secrets", "list", "--app", app, "--json"]:
+        print(json.dumps([{"name": name, "digest": "0" * 16, "status": "Deployed"} for name in apps[app]["secrets"]]))
+    case ["secrets", "import", "--app", app, "--stage"]:
+        for line in sys.stdin.read().splitlines():
+            name, _, value = line.partition("=")
+            apps[app]["secrets"][name] = value
+    case ["deploy", "--config", config, "--app", app, *flags]:
+        apps[app]["deploys"].append({"cwd": str(Path.cwd()), "config": config, "flags": flags,
+                                     "fly_toml": Path(config).read_text(),
+                                     "secrets": dict(apps[app]["secrets"])})
+    case ["mpg", "databases", "list", cluster, "--json"]:
+        names = state["databases"].get(cluster, [])
+        print(json.dumps([{"name": name} for name in names]) if names else f"No databases found for cluster {cluster}")
+    case ["mpg", "databases", "create", cluster, "--name", name]:
+        state["databases"].setdefault(cluster, []).append(name)
+        print(f"Database created successfully!\n  Name: {name}")
+    case ["mpg", "attach", cluster, "--app", app, "--database", database]:
+        if "DATABASE_URL" in apps[app]["secrets"]:
+            refuse(f"app {app} already has DATABASE_URL set")
+        url = f"postgresql://fly-user:s3cret-attach-password@pgbouncer.{cluster}.flympg.net/{database}"
+        apps[app]["secrets"]["DATABASE_URL"] = url
+        print(f"The following secret was added to {app}:\n  DATABASE_URL={url}")
+    case ["mpg", "connect", cluster]:  # psql on the cluster's default database, SQL from stdin
+        sql = sys.stdin.read()
+        state.setdefault("sql", []).append(sql)
+        for dropped in re.findall(r'DROP DATABASE IF EXISTS "(\w+)" WITH \(FORCE\);', sql):
+            if dropped in state["databases"].get(cluster, []):
+                state["databases"][cluster].remove(dropped)
+    case _:
+        print("unexpected: flyctl " + " ".join(args), file=sys.stderr)
+        sys.exit(2)
+state_file.write_text(json.dumps(state, indent=2))
+'''
+
+
 @pytest.fixture
 def fakes(tmp_path) -> Path:
-    """`gh api PATH --jq FILTER` and `flyctl releases --app APP --json`, answering from files
-    (GitHub's and flyctl's JSON shapes) and logging each call; the filter runs in real jq."""
+    """`gh api PATH --jq FILTER` and the flyctl commands of the workflows, answering from files
+    (GitHub's and flyctl's JSON shapes) and logging each call; gh's filter runs in real jq."""
     folder = tmp_path / "fakes"
     folder.mkdir()
     write_executable(folder / "gh", """
@@ -178,17 +274,15 @@ def fakes(tmp_path) -> Path:
         case "$2" in
           repos/*/branches/main) answer=branch-main.json ;;
           repos/*/actions/workflows/ci.yml/runs\\?*) answer=ci-runs.json ;;
+          repos/*/pulls/*)
+            answer="pull-${2##*/}.json"
+            if [ ! -f "$(dirname "$0")/$answer" ]; then echo "gh: Not Found (HTTP 404)" >&2; exit 1; fi
+            if [ "$(cat "$(dirname "$0")/$answer")" = 502 ]; then echo "gh: Bad Gateway (HTTP 502)" >&2; exit 1; fi ;;
           *) echo "unexpected: gh $*" >&2; exit 2 ;;
         esac
         jq -r "$4" "$(dirname "$0")/$answer"
         """)
-    write_executable(folder / "flyctl", """
-        #!/usr/bin/env bash
-        set -eu
-        echo "flyctl $*" >> "$(dirname "$0")/calls.log"
-        [ "$1" = releases ] && [ "$2" = --app ] && [ "$4" = --json ] || { echo "unexpected: flyctl $*" >&2; exit 2; }
-        cat "$(dirname "$0")/releases-$3.json"
-        """)
+    write_executable(folder / "flyctl", FAKE_FLYCTL)
     return folder
 
 
@@ -596,3 +690,336 @@ def test_rollback_skips_the_release_command_and_keeps_the_rolling_strategy(proje
         assert 'strategy = "rolling"' in (folder / "fly.toml").read_text(encoding="utf-8")
     text = project.workflow_text("rollback")
     assert "immediate" not in text and "runs no migrations" not in text
+
+
+# --- preview apps (preview_apps=yes) -------------------------------------------------------
+
+PREVIEW_ORG = "acme-previews"
+PREVIEW_CLUSTER = "preview-cluster-id"
+PREVIEW_VARS = {"FLY_PREVIEW_ORG": PREVIEW_ORG, "PREVIEW_PG_CLUSTER": PREVIEW_CLUSTER}
+PREVIEW_SECRETS = {"FLY_API_TOKEN_PREVIEW": "preview-org-token",
+                   "PREVIEW_REDIS_URL": "redis://default:redis-pw@fly-previews-redis.upstash.io:6379"}
+PRODUCTION_SECRETS = {"FLY_API_TOKEN_WEB", "FLY_API_TOKEN_API"}
+DNS_LABEL = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+
+
+def pull_request(action: str, number: int = 12, fork: bool = False, head_repository="from-context",
+                 actor: str = "octocat") -> dict:
+    head = {"full_name": "someone/shop" if fork else REPOSITORY} if head_repository == "from-context" else head_repository
+    context = github_context("pull_request", ref=f"refs/pull/{number}/merge", action=action,
+                             number=number, pull_request={"number": number, "head": {"repo": head},
+                                                          "title": "x", "body": "y"})
+    context["github"]["actor"] = actor
+    return context | {"vars": PREVIEW_VARS, "secrets": PREVIEW_SECRETS}
+
+
+PREVIEW_SCENARIOS = {
+    "opened": (pull_request("opened"), {"deploy"}),
+    "synchronize": (pull_request("synchronize"), {"deploy"}),
+    "reopened": (pull_request("reopened"), {"deploy"}),
+    "closed": (pull_request("closed"), {"destroy"}),
+    "fork opened": (pull_request("opened", fork=True), {"fork"}),
+    "fork synchronize": (pull_request("synchronize", fork=True), {"fork"}),
+    "fork closed": (pull_request("closed", fork=True), {"fork"}),
+    "deleted fork": (pull_request("synchronize", head_repository=None), {"fork"}),
+    "Dependabot opened": (pull_request("opened", actor="dependabot[bot]"), {"fork"}),
+    "Dependabot closed": (pull_request("closed", actor="dependabot[bot]"), {"fork"}),
+    "a push to Dependabot's branch": (pull_request("synchronize", actor="octocat"), {"deploy"}),
+    "schedule": (github_context("schedule"), {"sweep"}),
+    "by hand on main": (github_context("workflow_dispatch"), {"sweep"}),
+    "by hand elsewhere": (github_context("workflow_dispatch", ref="refs/heads/feature"), set()),
+}
+
+
+def secrets_of(job: dict) -> set:
+    return set(re.findall(r"secrets\.(\w+)", json.dumps(job)))
+
+
+def test_preview_files_come_only_with_preview_apps(project):
+    assert (project.root / ".github/workflows/preview.yml").exists() is project.previews
+    assert (project.root / ".github/scripts/preview.sh").exists() is project.previews
+
+
+def test_preview_jobs_that_start_for_each_event(preview_project):
+    preview = preview_project.workflow("preview")
+    assert set(preview["on"]) == {"pull_request", "schedule", "workflow_dispatch"}, "never pull_request_target"
+    assert preview["on"]["pull_request"]["types"] == ["opened", "reopened", "synchronize", "closed"]
+    started = {scenario: ran(started_jobs(preview, context)) for scenario, (context, _) in PREVIEW_SCENARIOS.items()}
+    assert started == {scenario: expected for scenario, (_, expected) in PREVIEW_SCENARIOS.items()}
+
+
+def test_no_preview_job_holding_a_secret_or_the_environment_can_run_for_a_fork(preview_project):
+    project = preview_project
+    preview = project.workflow("preview")
+    holders = {name for name, job in preview["jobs"].items() if secrets_of(job) or "environment" in job}
+    assert holders == {"deploy", "destroy", "sweep"}
+    for action in ("opened", "synchronize", "reopened", "closed", "edited", "labeled"):
+        for context in (pull_request(action, fork=True), pull_request(action, head_repository=None),
+                        pull_request(action, actor="dependabot[bot]")):
+            assert not ran(started_jobs(preview, context)) & holders, action
+    fork_job = preview["jobs"]["fork"]
+    assert preview["permissions"] == {} and "permissions" not in fork_job and not secrets_of(fork_job)
+    assert "::notice" in fork_job["steps"][0]["run"] and "exit 1" not in fork_job["steps"][0]["run"]
+
+
+def test_previews_hold_only_the_preview_organizations_token_and_narrow_permissions(preview_project):
+    project = preview_project
+    preview = project.workflow("preview")
+    text = project.workflow_text("preview")
+    assert "pull_request_target" not in text.replace("never `pull_request_target`", "")
+    assert "secrets." not in json.dumps({k: v for k, v in preview.items() if k != "jobs"})
+    redis = {"PREVIEW_REDIS_URL"} if project.answers["use_redis"] == "yes" else set()
+    expected = {"deploy": {"FLY_API_TOKEN_PREVIEW"} | redis, "destroy": {"FLY_API_TOKEN_PREVIEW"},
+                "sweep": {"FLY_API_TOKEN_PREVIEW"}, "fork": set()}
+    assert {name: secrets_of(job) for name, job in preview["jobs"].items()} == expected
+    assert not PRODUCTION_SECRETS & set(re.findall(r"\b[A-Z][A-Z0-9_]+\b", text)), "a production token"
+    assert "production" not in json.dumps(preview["jobs"])
+    deploy = preview["jobs"]["deploy"]
+    assert deploy["environment"] == {"name": "preview", "url": "${{ steps.deploy.outputs.url }}"}
+    assert preview["jobs"]["destroy"]["environment"] == preview["jobs"]["sweep"]["environment"] == "preview"
+    assert deploy["permissions"] == preview["jobs"]["destroy"]["permissions"] == {"contents": "read"}
+    assert preview["jobs"]["sweep"]["permissions"] == {"contents": "read", "pull-requests": "read"}
+    for name, job in preview["jobs"].items():
+        for step in job["steps"]:
+            assert "${{" not in step.get("run", ""), f"{name}: an expression expanded inside a shell script"
+            assert "persist-credentials" not in step.get("with", {}) or step["with"]["persist-credentials"] == "false"
+
+
+def test_one_concurrency_group_per_pull_request_shared_by_deploy_and_destroy(preview_project):
+    project = preview_project
+    jobs = project.workflow("preview")["jobs"]
+    groups = {number: {interpolate(jobs[job]["concurrency"]["group"], pull_request("opened", number))
+                       for job in ("deploy", "destroy")} for number in (12, 13)}
+    assert groups == {12: {"preview-12"}, 13: {"preview-13"}}
+    assert jobs["deploy"]["concurrency"]["cancel-in-progress"] == "true", "a newer push replaces an older deploy"
+
+
+def preview_name(project: Project, app: str, number) -> subprocess.CompletedProcess:
+    script = project.root / ".github/scripts/preview.sh"
+    return subprocess.run(["bash", script, "name", app, str(number)], capture_output=True, text=True, timeout=30)
+
+
+def test_preview_app_names_fit_fly_and_stay_apart_for_a_63_character_slug_and_pr_99999(preview_project):
+    project = preview_project
+    assert preview_name(project, "shop", 12).stdout.strip() == "shop-pr-12"
+    slug = "a" + "b" * 61 + "c"
+    apps = [slug, f"{slug[:59]}-api"]  # the web app and the API cookiecutter.json derives from it
+    for number in (1, 99999, 999999999):
+        names = [preview_name(project, app, number).stdout.strip() for app in apps]
+        assert all(DNS_LABEL.match(name) and len(name) <= 63 and name.endswith(f"-pr-{number}") for name in names), names
+        assert names[0] != names[1], "web and API previews collide"
+        assert names == [preview_name(project, app, number).stdout.strip() for app in apps], "not deterministic"
+    assert len(preview_name(project, slug, 99999).stdout.strip()) == 63
+    dashed = "-".join("abcdefghijklmnopqrstuvwxyzabcdef")  # 63 characters, cut right after a dash
+    assert "--" not in preview_name(project, dashed, 99999).stdout
+    edge = "x" * 55  # 55 + len("-pr-1234") == 63: kept whole
+    assert preview_name(project, edge, 1234).stdout.strip() == f"{edge}-pr-1234"
+    for bad in ("0", "12; rm -rf /", "1e3", "", "-1", "1234567890"):
+        result = preview_name(project, "shop", bad)
+        assert result.returncode != 0 and "not a pull request number" in result.stderr, bad
+
+
+def expected_previews(project: Project, number: int) -> dict:
+    return {name: preview_name(project, app, number).stdout.strip() for name, app in project.apps.items()}
+
+
+def fly_state(fakes: Path) -> dict:
+    return json.loads((fakes / "fly-state.json").read_text())
+
+
+def set_fly_state(fakes: Path, apps=(), databases=(), failing=()) -> None:
+    """The preview organization's apps, the preview cluster's databases, and commands that fail."""
+    (fakes / "fly-state.json").write_text(json.dumps({
+        "apps": {name: {"org": org, "secrets": {}, "deploys": []} for name, org in apps},
+        "databases": {PREVIEW_CLUSTER: list(databases)}, "failing": list(failing)}))
+
+
+def calls(fakes: Path, prefix: str) -> list[str]:
+    log = fakes / "calls.log"
+    return [line for line in log.read_text().splitlines() if line.startswith(prefix)] if log.exists() else []
+
+
+@pytest.fixture
+def checkout(preview_project, tmp_path) -> Project:
+    """A copy of the bake to run a preview job in (deploy writes fly.preview.toml beside fly.toml)."""
+    copy = tmp_path / "checkout" / preview_project.root.name
+    copy.parent.mkdir()
+    subprocess.run(["cp", "-a", str(preview_project.root), str(copy)], check=True)
+    return Project(preview_project.answers, copy)
+
+
+def run_preview_job(project: Project, job: str, context: dict, fakes: Path, tmp_path: Path):
+    (step,) = [s for s in project.workflow("preview")["jobs"][job]["steps"] if "run" in s]
+    result, outputs = run_step(step, context, tmp_path, fakes=fakes, cwd=project.root)
+    return result, outputs
+
+
+def test_preview_deploy_creates_once_scales_to_zero_and_gets_only_preview_values(checkout, fakes, tmp_path):
+    project = checkout
+    postgres, redis = project.answers["database"] == "postgres", project.answers["use_redis"] == "yes"
+    names = expected_previews(project, 12)
+    committed = {path: path.read_text() for path in project.root.rglob("fly.toml")}
+    set_fly_state(fakes, apps=[(project.root.name, "production-org")])  # production, elsewhere: untouched
+
+    result, outputs = run_preview_job(project, "deploy", pull_request("opened"), fakes, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    state = fly_state(fakes)
+    assert outputs == {"url": f"https://{names['web']}.fly.dev"}
+    assert {name for name, app in state["apps"].items() if app["org"] == PREVIEW_ORG} == set(names.values())
+    assert not calls(fakes, "flyctl launch") and {path: path.read_text() for path in committed} == committed
+    for job, name in names.items():
+        (deploy,) = state["apps"][name]["deploys"]
+        assert deploy["config"].endswith("fly.preview.toml") and "--ha=false" in deploy["flags"]
+        config = tomllib.loads(deploy["fly_toml"])
+        service = config["http_service"]
+        assert service["min_machines_running"] == 0 and service["auto_stop_machines"] == "stop"
+        assert config["vm"][0]["memory"] == "256mb"
+        assert ("--flycast" in deploy["flags"]) == (job == "api")
+    web_deploy = state["apps"][names["web"]]["deploys"][0]
+    if project.rust:
+        assert f"COMPOSABLE_RUST_BACKEND_URL=http://{names['api']}.flycast" in web_deploy["flags"]
+        assert web_deploy["cwd"] == str(project.root) and state["apps"][names["api"]]["deploys"][0]["cwd"].endswith("apps/api")
+        api_secrets = state["apps"][names["api"]]["secrets"]
+        assert re.fullmatch(r"[0-9a-f]{64}", api_secrets["API_WRITE_TOKEN"])
+        assert f"::add-mask::{api_secrets['API_WRITE_TOKEN']}" in result.stdout
+        database = names["api"].replace("-", "_")
+        assert set(api_secrets) == {"API_WRITE_TOKEN"} | ({"DATABASE_URL"} if postgres else set())
+        if postgres:
+            assert state["databases"][PREVIEW_CLUSTER] == [database]
+            assert api_secrets["DATABASE_URL"].endswith(f"/{database}")
+            assert "s3cret-attach-password" not in result.stdout + result.stderr, "attach's URL reached the log"
+    web_secrets = state["apps"][names["web"]]["secrets"]
+    if redis:
+        assert web_secrets == {"REDIS_URL": f"{PREVIEW_SECRETS['PREVIEW_REDIS_URL']}?keyPrefix={names['web']}:"}
+    else:
+        assert web_secrets == {}
+
+    # The next push: the same apps, database and token; only a new deploy.
+    creations = re.compile(r"flyctl (apps create|mpg databases create|mpg attach) ")
+    created = [line for line in calls(fakes, "flyctl") if creations.match(line)]
+    assert len(created) == len(names) + 2 * postgres
+    before = fly_state(fakes)
+    result, _ = run_preview_job(project, "deploy", pull_request("synchronize"), fakes, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = fly_state(fakes)
+    assert [line for line in calls(fakes, "flyctl") if creations.match(line)] == created
+    assert after["databases"] == before["databases"]
+    assert after["apps"][project.root.name] == {"org": "production-org", "secrets": {}, "deploys": []}
+    for name in names.values():
+        assert len(after["apps"][name]["deploys"]) == 2
+        assert after["apps"][name]["secrets"] == before["apps"][name]["secrets"], "a preview's secret changed"
+
+
+def test_preview_close_destroys_the_pull_requests_apps_and_drops_its_database(checkout, fakes, tmp_path):
+    project = checkout
+    names = expected_previews(project, 12)
+    others = expected_previews(project, 13)
+    result, _ = run_preview_job(project, "deploy", pull_request("opened", 12), fakes, tmp_path)
+    assert result.returncode == 0, result.stderr
+    result, _ = run_preview_job(project, "deploy", pull_request("opened", 13), fakes, tmp_path)
+    assert result.returncode == 0, result.stderr
+
+    result, _ = run_preview_job(project, "destroy", pull_request("closed", 12), fakes, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    state = fly_state(fakes)
+    assert set(state["apps"]) == set(others.values())
+    assert sorted(calls(fakes, "flyctl apps destroy")) == sorted(f"flyctl apps destroy {n} --yes" for n in names.values())
+    if project.answers["database"] == "postgres":
+        assert state["databases"][PREVIEW_CLUSTER] == [others["api"].replace("-", "_")]
+        (sql,) = state["sql"]
+        assert sql.startswith("\\set ON_ERROR_STOP on\n"), "a failed DROP must fail the job"
+    else:
+        assert "sql" not in state and not calls(fakes, "flyctl mpg")
+
+    result, _ = run_preview_job(project, "destroy", pull_request("closed", 12), fakes, tmp_path)
+    assert result.returncode == 0, "closing again (a re-run) must not fail on what is gone"
+
+
+def test_preview_sweep_destroys_exactly_the_previews_of_closed_and_deleted_pull_requests(checkout, fakes, tmp_path):
+    project = checkout
+    postgres = project.answers["database"] == "postgres"
+    previews = {number: expected_previews(project, number) for number in (1, 2, 3)}
+    strangers = [("other-shop-pr-2", PREVIEW_ORG), (f"{project.root.name}-pr-2x", PREVIEW_ORG),
+                 (project.root.name, "production-org")]
+    databases = [p["api"].replace("-", "_") for p in previews.values() if "api" in p] if postgres else []
+    set_fly_state(fakes, apps=[(name, PREVIEW_ORG) for p in previews.values() for name in p.values()] + strangers,
+                  databases=databases + (["other_shop_api_pr_2"] if postgres else []))
+    (fakes / "pull-1.json").write_text(json.dumps({"number": 1, "state": "open"}))
+    (fakes / "pull-2.json").write_text(json.dumps({"number": 2, "state": "closed"}))
+    # pull request 3 was deleted: the API answers 404
+
+    result, _ = run_preview_job(project, "sweep", github_context("schedule") | {"vars": PREVIEW_VARS,
+                                                                                "secrets": PREVIEW_SECRETS},
+                                fakes, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    destroyed = {line.split()[3] for line in calls(fakes, "flyctl apps destroy")}
+    assert destroyed == set(previews[2].values()) | set(previews[3].values())
+    state = fly_state(fakes)
+    assert set(state["apps"]) == set(previews[1].values()) | {name for name, _ in strangers}
+    if postgres:
+        assert sorted(state["databases"][PREVIEW_CLUSTER]) == sorted([previews[1]["api"].replace("-", "_"),
+                                                                       "other_shop_api_pr_2"])
+
+
+def test_preview_sweep_destroys_nothing_when_github_cannot_say_whether_a_pull_request_is_closed(
+        checkout, fakes, tmp_path):
+    project = checkout
+    names = expected_previews(project, 2)
+    set_fly_state(fakes, apps=[(name, PREVIEW_ORG) for name in names.values()])
+    (fakes / "pull-2.json").write_text("502")
+    context = github_context("schedule") | {"vars": PREVIEW_VARS, "secrets": PREVIEW_SECRETS}
+    result, _ = run_preview_job(project, "sweep", context, fakes, tmp_path)
+    assert result.returncode != 0 and "cannot read pull request 2" in result.stderr
+    assert not calls(fakes, "flyctl apps destroy") and set(fly_state(fakes)["apps"]) == set(names.values())
+
+
+# --- template updates as pull requests (template_check=yes) ---------------------------------
+
+
+def test_template_update_runs_weekly_from_main_with_an_app_token_and_a_read_only_github_token(project):
+    path = project.root / ".github/workflows/template-update.yml"
+    assert path.exists() is (project.answers["template_check"] == "yes")
+    if not path.exists():
+        return
+    workflow = project.workflow("template-update")
+    assert set(workflow["on"]) == {"schedule", "workflow_dispatch"} and len(workflow["on"]["schedule"]) == 1
+    assert workflow["permissions"] == {}
+    (name,) = workflow["jobs"]
+    job = workflow["jobs"][name]
+    assert ran(started_jobs(workflow, github_context("schedule"))) == {name}
+    assert ran(started_jobs(workflow, github_context("workflow_dispatch", ref="refs/heads/feature"))) == set()
+    assert job["permissions"] == {"contents": "read"} and job["environment"] == "template-update"
+    token_step = job["steps"][0]
+    assert token_step["uses"].startswith("actions/create-github-app-token@") and token_step["id"] == "token"
+    assert token_step["with"] == {"client-id": "${{ vars.TEMPLATE_UPDATE_CLIENT_ID }}",
+                                  "private-key": "${{ secrets.TEMPLATE_UPDATE_PRIVATE_KEY }}",
+                                  "permission-contents": "write", "permission-pull-requests": "write",
+                                  "permission-workflows": "write"}
+    checkout = next(step for step in job["steps"] if step.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["token"] == "${{ steps.token.outputs.token }}" and checkout["with"]["fetch-depth"] == "0"
+    assert secrets_of(job) == {"TEMPLATE_UPDATE_PRIVATE_KEY"}
+    assert "github.token" not in json.dumps(job) and "GITHUB_TOKEN" not in json.dumps(job)
+    assert all("${{" not in step.get("run", "") for step in job["steps"])
+
+
+def test_no_workflow_gives_the_github_token_a_write_permission(project):
+    for path in sorted((project.root / ".github" / "workflows").glob("*.yml")):
+        workflow = load_yaml(path)
+        blocks = [workflow.get("permissions")] + [job.get("permissions") for job in workflow["jobs"].values()]
+        assert workflow.get("permissions") is not None, f"{path.name}: no top-level permissions"
+        for block in blocks:
+            assert block in (None, {}) or "write" not in block.values(), f"{path.name}: {block}"
+
+
+@pytest.mark.parametrize("failing", ["apps list", "mpg databases list"])
+def test_preview_sweep_stops_before_destroying_anything_when_a_listing_fails(checkout, fakes, tmp_path, failing):
+    project = checkout
+    if failing.startswith("mpg") and project.answers["database"] != "postgres":
+        return
+    closed = expected_previews(project, 2)
+    set_fly_state(fakes, apps=[(name, PREVIEW_ORG) for name in closed.values()], failing=[failing])
+    (fakes / "pull-2.json").write_text(json.dumps({"number": 2, "state": "closed"}))
+    context = github_context("schedule") | {"vars": PREVIEW_VARS, "secrets": PREVIEW_SECRETS}
+    result, _ = run_preview_job(project, "sweep", context, fakes, tmp_path)
+    assert result.returncode != 0, "a sweep that could not list must not pass as clean"
+    assert not calls(fakes, "flyctl apps destroy") and not calls(fakes, "gh ")
