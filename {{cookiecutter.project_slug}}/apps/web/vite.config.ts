@@ -10,12 +10,14 @@ import { precompress } from './build/precompress.js';
 export default defineConfig(({ isSsrBuild }) => ({
   plugins: [svelte(), precompress()],
   resolve: {
-    alias: [
 {%- if cookiecutter.layout == "standalone" %}
+    alias: [
       { find: /^@repo\/shared$/, replacement: fileURLToPath(new URL('./src/shared/index.ts', import.meta.url)) },
-{%- endif %}
       ...composableCoreEntries(),
     ],
+{%- else %}
+    alias: [...composableCoreEntries()],
+{%- endif %}
   },
   build: isSsrBuild
     ? {

@@ -19,7 +19,10 @@ async function axeViolations(page) {
   const violations = await page.evaluate(async () => (await window.axe.run(document)).violations);
   return violations
     .filter((violation) => FAILING_IMPACTS.has(violation.impact))
-    .map((violation) => `${violation.id} (${violation.impact}) at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}) at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+    );
 }
 
 function bodyBackground(page) {
@@ -39,10 +42,17 @@ export async function checkBothThemes(page, label, check) {
     await page.emulateMedia({ colorScheme });
     backgrounds[colorScheme] = await bodyBackground(page);
     const violations = await axeViolations(page);
-    check(violations.length === 0, `axe-core finds no serious or critical violation on ${label} (${colorScheme})${
-      violations.length ? `: ${violations.join('; ')}` : ''}`);
+    check(
+      violations.length === 0,
+      `axe-core finds no serious or critical violation on ${label} (${colorScheme})${
+        violations.length ? `: ${violations.join('; ')}` : ''
+      }`,
+    );
   }
-  check(backgrounds.light !== backgrounds.dark, `light and dark themes differ on ${label} (${backgrounds.light} / ${backgrounds.dark})`);
+  check(
+    backgrounds.light !== backgrounds.dark,
+    `light and dark themes differ on ${label} (${backgrounds.light} / ${backgrounds.dark})`,
+  );
   await page.emulateMedia({ colorScheme: null });
 }
 
@@ -54,16 +64,26 @@ export async function checkBothThemes(page, label, check) {
  */
 async function checkPhoneWidth(page, label, check) {
   await page.setViewportSize(PHONE);
-  const { scrollWidth, innerWidth, small } = await page.evaluate((minimum) => ({
-    scrollWidth: document.scrollingElement?.scrollWidth ?? 0,
-    innerWidth: window.innerWidth,
-    small: [...document.querySelectorAll('input, button, select, textarea')]
-      .map((element) => ({ name: element.outerHTML.slice(0, 60), height: element.getBoundingClientRect().height }))
-      .filter(({ height }) => height < minimum),
-  }), MIN_CONTROL_PX);
-  check(scrollWidth <= innerWidth, `nothing scrolls sideways at ${PHONE.width} px on ${label} (${scrollWidth} <= ${innerWidth})`);
-  check(small.length === 0, `every control is at least ${MIN_CONTROL_PX} px tall at phone width on ${label}${
-    small.length ? `: ${JSON.stringify(small)}` : ''}`);
+  const { scrollWidth, innerWidth, small } = await page.evaluate(
+    (minimum) => ({
+      scrollWidth: document.scrollingElement?.scrollWidth ?? 0,
+      innerWidth: window.innerWidth,
+      small: [...document.querySelectorAll('input, button, select, textarea')]
+        .map((element) => ({ name: element.outerHTML.slice(0, 60), height: element.getBoundingClientRect().height }))
+        .filter(({ height }) => height < minimum),
+    }),
+    MIN_CONTROL_PX,
+  );
+  check(
+    scrollWidth <= innerWidth,
+    `nothing scrolls sideways at ${PHONE.width} px on ${label} (${scrollWidth} <= ${innerWidth})`,
+  );
+  check(
+    small.length === 0,
+    `every control is at least ${MIN_CONTROL_PX} px tall at phone width on ${label}${
+      small.length ? `: ${JSON.stringify(small)}` : ''
+    }`,
+  );
   await page.setViewportSize(DESKTOP);
 }
 
@@ -78,10 +98,12 @@ export async function openDesignPage(browser) {
   const page = await context.newPage();
   const errors = [];
   page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+      errors.push(message.text());
   });
   page.on('response', (response) => {
-    if (response.status() >= 400 && response.request().resourceType() !== 'document') errors.push(`${response.status()} ${response.url()}`);
+    if (response.status() >= 400 && response.request().resourceType() !== 'document')
+      errors.push(`${response.status()} ${response.url()}`);
   });
   return { page, errors, close: () => context.close() };
 }
@@ -104,10 +126,16 @@ export async function checkDesign(browser, origin, paths, check) {
     const faviconLoads = await page.evaluate(async () => {
       const icon = new Image();
       icon.src = document.querySelector('link[rel="icon"]')?.getAttribute('href') ?? '';
-      return icon.decode().then(() => icon.naturalWidth > 0, () => false);
+      return icon.decode().then(
+        () => icon.naturalWidth > 0,
+        () => false,
+      );
     });
     check(faviconLoads, 'the favicon loads under the CSP');
-    check(errors.length === 0, `no console errors or failed assets while checking the design${errors.length ? `: ${errors.join('; ')}` : ''}`);
+    check(
+      errors.length === 0,
+      `no console errors or failed assets while checking the design${errors.length ? `: ${errors.join('; ')}` : ''}`,
+    );
   } finally {
     await close();
   }

@@ -53,7 +53,11 @@ describe('appReducer', () => {
   });
 
   it('ignores a second refresh while one is in flight', () => {
-    const [state, effect] = appReducer(listState({ status: 'loading' }), { type: 'refreshRequested' }, { api: unusedApi });
+    const [state, effect] = appReducer(
+      listState({ status: 'loading' }),
+      { type: 'refreshRequested' },
+      { api: unusedApi },
+    );
     expect(state.status).toBe('loading');
     expect(effect._tag).toBe('None');
   });

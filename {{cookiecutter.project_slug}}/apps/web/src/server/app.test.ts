@@ -8,8 +8,18 @@ const appWith = useTestApps();
 
 /** Header names that carry credentials in the wild; none may reach the logs. */
 const CREDENTIAL_HEADERS = [
-  'authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token', 'x-access-token',
-  'x-csrf-token', 'x-amz-security-token', 'x-goog-api-key', 'x-hub-signature-256', 'api-key', 'x-session-id',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'x-api-key',
+  'x-auth-token',
+  'x-access-token',
+  'x-csrf-token',
+  'x-amz-security-token',
+  'x-goog-api-key',
+  'x-hub-signature-256',
+  'api-key',
+  'x-session-id',
 ];
 
 function expectSecurityHeaders(headers: Record<string, unknown>) {
@@ -87,26 +97,39 @@ describe('operations', () => {
 
   it('logs JSON with a request id and only allow-listed headers', async () => {
     const lines: string[] = [];
-    const app = await appWith({ LOG_LEVEL: 'info' }, backendWith(HOSTILE), { logStream: { write: (line) => void lines.push(line) } });
+    const app = await appWith({ LOG_LEVEL: 'info' }, backendWith(HOSTILE), {
+      logStream: { write: (line) => void lines.push(line) },
+    });
     const credentials = Object.fromEntries(CREDENTIAL_HEADERS.map((name, i) => [name, `s3cret-${i}-value`]));
     await app.inject({ url: '/health', headers: { ...credentials, 'user-agent': 'probe/1.0' } });
     const logs = lines.join('');
     expect(logs).not.toContain('s3cret');
     const incoming = lines.map((line) => JSON.parse(line)).find((entry) => entry.req);
     expect(incoming.req.headers).toMatchObject({ 'user-agent': 'probe/1.0' });
-    expect(Object.keys(incoming.req.headers).every((name) => (LOGGED_HEADERS as readonly string[]).includes(name))).toBe(true);
+    expect(
+      Object.keys(incoming.req.headers).every((name) => (LOGGED_HEADERS as readonly string[]).includes(name)),
+    ).toBe(true);
     expect(incoming.reqId).toBeTruthy();
   });
 
   it('logs the path and the route, never a query value or the Referer', async () => {
     const lines: string[] = [];
-    const app = await appWith({ LOG_LEVEL: 'debug' }, backendWith(HOSTILE), { logStream: { write: (line) => void lines.push(line) } });
+    const app = await appWith({ LOG_LEVEL: 'debug' }, backendWith(HOSTILE), {
+      logStream: { write: (line) => void lines.push(line) },
+    });
     const referer = 'https://mail.example/reset?token=s3cret-referer';
-    for (const url of ['/posts/1?access_token=s3cret-query', '/nope?access_token=s3cret-query#frag', '/?a=1&access_token=s3cret-query']) {
+    for (const url of [
+      '/posts/1?access_token=s3cret-query',
+      '/nope?access_token=s3cret-query#frag',
+      '/?a=1&access_token=s3cret-query',
+    ]) {
       await app.inject({ url, headers: { referer, accept: 'text/html' } });
     }
     expect(lines.join('')).not.toContain('s3cret');
-    const requests = lines.map((line) => JSON.parse(line)).filter((entry) => entry.req).map((entry) => entry.req);
+    const requests = lines
+      .map((line) => JSON.parse(line))
+      .filter((entry) => entry.req)
+      .map((entry) => entry.req);
     expect(requests.map((req) => [req.url, req.route])).toEqual([
       ['/posts/1', '/posts/:id'],
       ['/nope', undefined],
@@ -159,7 +182,10 @@ describe('rate limit', () => {
     expect((await as('203.0.113.1')).statusCode).toBe(200);
     expect((await as('203.0.113.1')).statusCode).toBe(429);
     expect((await as('203.0.113.2')).statusCode).toBe(200);
-    const logged = lines.map((line) => JSON.parse(line)).filter((entry) => entry.req).map((entry) => entry.req.ip);
+    const logged = lines
+      .map((line) => JSON.parse(line))
+      .filter((entry) => entry.req)
+      .map((entry) => entry.req.ip);
     expect(logged).toEqual(['203.0.113.1', '203.0.113.1', '203.0.113.2']);
   });
 
@@ -195,10 +221,14 @@ describe('rate limit', () => {
     expect(await Promise.all(sameNetwork.map(async (ip) => (await as(ip)).statusCode))).toEqual([200, 200, 200]);
     expect((await as('2001:db8:1:2:aaaa::1')).statusCode).toBe(429);
     expect((await as('2001:db8:1:3::1')).statusCode).toBe(200);
-    for (let i = 0; i < 3; i += 1) expect((await as(i % 2 ? '198.51.100.7' : '::ffff:198.51.100.7')).statusCode).toBe(200);
+    for (let i = 0; i < 3; i += 1)
+      expect((await as(i % 2 ? '198.51.100.7' : '::ffff:198.51.100.7')).statusCode).toBe(200);
     expect((await as('::ffff:c633:6407')).statusCode).toBe(429);
     // The logs keep the whole (normalised) address.
-    const logged = lines.map((line) => JSON.parse(line)).filter((entry) => entry.req).map((entry) => entry.req.ip);
+    const logged = lines
+      .map((line) => JSON.parse(line))
+      .filter((entry) => entry.req)
+      .map((entry) => entry.req.ip);
     expect(logged.slice(0, 3)).toEqual(['2001:db8:1:2::1', '2001:db8:1:2:ffff::abcd', '2001:db8:1:2::99']);
     expect(logged.at(-1)).toBe('198.51.100.7');
   });
@@ -221,7 +251,9 @@ describe('static assets', () => {
 
   it('refuses to start without a client build unless in dev mode', async () => {
     const config = loadConfig({ LOG_LEVEL: 'silent' });
-    await expect(buildApp(config, { clientDir: '/nonexistent/client' })).rejects.toThrow(/no client build at .*run the build/);
+    await expect(buildApp(config, { clientDir: '/nonexistent/client' })).rejects.toThrow(
+      /no client build at .*run the build/,
+    );
     const dev = await buildApp(config, { dev: true, backend: backendWith(HOSTILE) });
     const page = await dev.inject({ url: '/', headers: { accept: 'text/html' } });
     expect(page.body).toContain('<script type="module" src="/src/client/main.ts"></script>');

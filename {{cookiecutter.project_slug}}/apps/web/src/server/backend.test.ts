@@ -28,7 +28,10 @@ afterEach(async () => {
 });
 
 const log = { info: () => undefined, warn: () => undefined };
-const client = (url: string, options: { timeoutMs?: number; maxConcurrent?: number; token?: string; warnings?: string[] } = {}) =>
+const client = (
+  url: string,
+  options: { timeoutMs?: number; maxConcurrent?: number; token?: string; warnings?: string[] } = {},
+) =>
   createBackendClient({
     baseUrl: url,
     timeoutMs: options.timeoutMs ?? 500,
@@ -58,13 +61,21 @@ describe('backend client', () => {
   });
 
   it.each([
-    ['slower than the timeout', async (_: IncomingMessage, response: ServerResponse) => {
-      await sleep(1_000);
-      json(response, 200, []);
-    }, /timed out after 200 ms/],
+    [
+      'slower than the timeout',
+      async (_: IncomingMessage, response: ServerResponse) => {
+        await sleep(1_000);
+        json(response, 200, []);
+      },
+      /timed out after 200 ms/,
+    ],
     ['answering 500', (_: IncomingMessage, response: ServerResponse) => json(response, 500, {}), /answered 500/],
     ['sending garbage', (_: IncomingMessage, response: ServerResponse) => response.end('<html>oops'), /invalid JSON/],
-    ['breaking the contract', (_: IncomingMessage, response: ServerResponse) => json(response, 200, [{ id: 'x' }]), /post\.id/],
+    [
+      'breaking the contract',
+      (_: IncomingMessage, response: ServerResponse) => json(response, 200, [{ id: 'x' }]),
+      /post\.id/,
+    ],
   ])('fails with a BackendError when the backend is %s', async (_name, handle, message) => {
     const api = await backend(handle);
     const started = Date.now();

@@ -21,7 +21,8 @@ export interface BackendClient {
  * `refused` when the API said "later" on purpose (429, or 503 with Retry-After); `replay` when it
  * asked Fly's proxy to replay the call elsewhere (`fly-replay`) and the proxy passed that answer on.
  */
-export type BackendFailure = 'timeout' | 'unreachable' | 'status' | 'invalid_response' | 'not_called' | 'refused' | 'replay';
+export type BackendFailure =
+  'timeout' | 'unreachable' | 'status' | 'invalid_response' | 'not_called' | 'refused' | 'replay';
 /** Deliberate answers of a working API: they never count towards opening the circuit. */
 export const REFUSALS: ReadonlySet<BackendFailure> = new Set(['refused', 'replay']);
 export type BackendOperation = 'list_posts' | 'get_post' | 'health';
@@ -106,7 +107,14 @@ function refusalOf(path: string, response: Response): BackendError | null {
   return null;
 }
 
-export function createBackendClient({ baseUrl, timeoutMs, maxConcurrent, token = null, log, observer }: BackendOptions): BackendClient {
+export function createBackendClient({
+  baseUrl,
+  timeoutMs,
+  maxConcurrent,
+  token = null,
+  log,
+  observer,
+}: BackendOptions): BackendClient {
   if (baseUrl === null) return fixtureBackend();
 
   function headersFor(visitor: string | undefined): Record<string, string> {
@@ -134,10 +142,18 @@ export function createBackendClient({ baseUrl, timeoutMs, maxConcurrent, token =
   // happens inside the breaker, so it counts; refusals are let through uncounted (errorFilter).
   // A 404 is an answer (null) only where the caller asks for one thing by id; on a list or
   // /health it is the wrong backend, a failure.
-  async function request(path: string, read: (body: unknown) => unknown, nullOn404: boolean, visitor?: string): Promise<unknown> {
+  async function request(
+    path: string,
+    read: (body: unknown) => unknown,
+    nullOn404: boolean,
+    visitor?: string,
+  ): Promise<unknown> {
     let response: Response;
     try {
-      response = await fetch(`${baseUrl}${path}`, { headers: headersFor(visitor), signal: AbortSignal.timeout(timeoutMs) });
+      response = await fetch(`${baseUrl}${path}`, {
+        headers: headersFor(visitor),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch (error) {
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
       const reason = timedOut ? `timed out after ${timeoutMs} ms` : 'unreachable';
@@ -150,7 +166,8 @@ export function createBackendClient({ baseUrl, timeoutMs, maxConcurrent, token =
       throw refusal;
     }
     if (response.status === 404 && nullOn404) return null;
-    if (!response.ok) throw new BackendError(`GET ${path}: backend answered ${response.status}`, 'status', { status: response.status });
+    if (!response.ok)
+      throw new BackendError(`GET ${path}: backend answered ${response.status}`, 'status', { status: response.status });
     let body: unknown;
     try {
       body = await response.json();
@@ -186,7 +203,13 @@ export function createBackendClient({ baseUrl, timeoutMs, maxConcurrent, token =
     observer?.circuit('closed');
   });
 
-  const call = async (operation: BackendOperation, path: string, read: (body: unknown) => unknown, nullOn404 = false, visitor?: string) => {
+  const call = async (
+    operation: BackendOperation,
+    path: string,
+    read: (body: unknown) => unknown,
+    nullOn404 = false,
+    visitor?: string,
+  ) => {
     const started = performance.now();
     let failure: BackendFailure | null = null;
     try {
@@ -196,9 +219,13 @@ export function createBackendClient({ baseUrl, timeoutMs, maxConcurrent, token =
       const backendError =
         error instanceof BackendError
           ? error
-          : new BackendError(`GET ${path}: backend not called (${error instanceof Error ? error.message : 'circuit open'})`, 'not_called', {
-              cause: error,
-            });
+          : new BackendError(
+              `GET ${path}: backend not called (${error instanceof Error ? error.message : 'circuit open'})`,
+              'not_called',
+              {
+                cause: error,
+              },
+            );
       failure = backendError.reason;
       throw backendError;
     } finally {
@@ -208,7 +235,8 @@ export function createBackendClient({ baseUrl, timeoutMs, maxConcurrent, token =
 
   return {
     listPosts: async (visitor) => (await call('list_posts', '/api/posts', parsePosts, false, visitor)) as Post[],
-    getPost: async (id, visitor) => (await call('get_post', `/api/posts/${id}`, parsePost, true, visitor)) as Post | null,
+    getPost: async (id, visitor) =>
+      (await call('get_post', `/api/posts/${id}`, parsePost, true, visitor)) as Post | null,
     async isReachable() {
       try {
         await call('health', '/health', () => true);

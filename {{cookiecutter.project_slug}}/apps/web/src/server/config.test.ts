@@ -4,7 +4,14 @@ import { ConfigError, loadConfig } from './config.js';
 describe('loadConfig', () => {
   it('has working defaults for development', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 3000, metricsPort: 9091, host: '0.0.0.0', production: false, backendUrl: null, rateLimitMax: 100 });
+    expect(config).toMatchObject({
+      port: 3000,
+      metricsPort: 9091,
+      host: '0.0.0.0',
+      production: false,
+      backendUrl: null,
+      rateLimitMax: 100,
+    });
   });
 
   it.each([
@@ -64,10 +71,15 @@ describe('loadConfig', () => {
     expect((error as Error).message).not.toMatch(/hunter2|secret|user/);
   });
 
-  it.each(['COMPOSABLE_RUST_BACKEND_URL', 'PUBLIC_API_URL'])('refuses credentials in %s: they would be sent and logged', (name) => {
-    expect(() => loadConfig({ [name]: 'https://user:hunter2-secret@api.example' })).toThrow(/must not contain a user name or password/);
-    expect(() => loadConfig({ [name]: 'https://token-only@api.example' })).toThrow(ConfigError);
-  });
+  it.each(['COMPOSABLE_RUST_BACKEND_URL', 'PUBLIC_API_URL'])(
+    'refuses credentials in %s: they would be sent and logged',
+    (name) => {
+      expect(() => loadConfig({ [name]: 'https://user:hunter2-secret@api.example' })).toThrow(
+        /must not contain a user name or password/,
+      );
+      expect(() => loadConfig({ [name]: 'https://token-only@api.example' })).toThrow(ConfigError);
+    },
+  );
 {%- if cookiecutter.backend == "rust" %}
 
   it('takes API_WRITE_TOKEN as the service credential, 32+ characters in production, never echoed', () => {
@@ -76,7 +88,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ API_WRITE_TOKEN: 'short-but-local' }).apiToken).toBe('short-but-local');
     const production = { NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379' };
     expect(loadConfig({ ...production, API_WRITE_TOKEN: strong }).apiToken).toBe(strong);
-    expect(() => loadConfig({ ...production, API_WRITE_TOKEN: 'hunter2-weak' })).toThrow(/API_WRITE_TOKEN must be at least 32 characters/);
+    expect(() => loadConfig({ ...production, API_WRITE_TOKEN: 'hunter2-weak' })).toThrow(
+      /API_WRITE_TOKEN must be at least 32 characters/,
+    );
     expect(() => loadConfig({ ...production, API_WRITE_TOKEN: 'hunter2-weak' })).not.toThrow(/hunter2/);
   });
 {%- endif %}
@@ -84,6 +98,10 @@ describe('loadConfig', () => {
   it('trusts no forwarding header unless told which proxies stand in front', () => {
     expect(loadConfig({})).toMatchObject({ onFly: false, trustedProxies: [] });
     expect(loadConfig({ FLY_APP_NAME: 'web' }).onFly).toBe(true);
-    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, fd00::1, loopback' }).trustedProxies).toEqual(['10.0.0.0/8', 'fd00::1', 'loopback']);
+    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, fd00::1, loopback' }).trustedProxies).toEqual([
+      '10.0.0.0/8',
+      'fd00::1',
+      'loopback',
+    ]);
   });
 });

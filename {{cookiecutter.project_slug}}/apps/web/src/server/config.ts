@@ -74,13 +74,19 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 const PROXY_PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
 
 function proxyList(env: Env, name: string): string[] {
-  const entries = (optional(env, name) ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = (optional(env, name) ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   for (const entry of entries) {
     const [address = '', prefix, ...rest] = entry.split('/');
     const family = isIP(address);
-    const validPrefix = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    const validPrefix =
+      prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
     if (!PROXY_PRESETS.includes(entry) && (family === 0 || !validPrefix || rest.length > 0)) {
-      throw new ConfigError(`${name} must list IP addresses or CIDR ranges (or ${PROXY_PRESETS.join(', ')}), got ${JSON.stringify(entry)}`);
+      throw new ConfigError(
+        `${name} must list IP addresses or CIDR ranges (or ${PROXY_PRESETS.join(', ')}), got ${JSON.stringify(entry)}`,
+      );
     }
   }
   return entries;
@@ -123,7 +129,9 @@ const MIN_TOKEN_LENGTH = 32;
 function serviceToken(env: Env, name: string, production: boolean): string | null {
   const token = optional(env, name);
   if (production && token !== null && token.length < MIN_TOKEN_LENGTH) {
-    throw new ConfigError(`${name} must be at least ${MIN_TOKEN_LENGTH} characters in production (the value is not shown)`);
+    throw new ConfigError(
+      `${name} must be at least ${MIN_TOKEN_LENGTH} characters in production (the value is not shown)`,
+    );
   }
   return token;
 }

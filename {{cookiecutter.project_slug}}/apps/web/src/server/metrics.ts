@@ -87,7 +87,8 @@ export function createMetrics(): Metrics {
     rateLimited: () => rateLimited.inc({ limit: 'per_client' }),
     backend: {
       call(operation, seconds, failure) {
-        const outcome = failure === null ? 'ok' : failure === 'not_called' ? 'rejected' : REFUSALS.has(failure) ? 'refused' : 'error';
+        const outcome =
+          failure === null ? 'ok' : failure === 'not_called' ? 'rejected' : REFUSALS.has(failure) ? 'refused' : 'error';
         backendDuration.observe({ operation, outcome }, seconds);
         if (failure !== null) backendErrors.inc({ operation, reason: failure });
       },

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, renderDocument, serializeState } from './document.js';
 
-const HOSTILE = [
-  '</script><script>alert(1)</script>',
-  '<!-- <script>',
-  '</SCRIPT >',
-  'a\u2028b\u2029c',
-  '& &amp; <b>',
-];
+const HOSTILE = ['</script><script>alert(1)</script>', '<!-- <script>', '</SCRIPT >', 'a\u2028b\u2029c', '& &amp; <b>'];
 
 function stateScript(html: string): string {
   const match = /<script id="app-state" type="application\/json">([\s\S]*?)<\/script>/.exec(html);

@@ -11,7 +11,10 @@ export default async function apiRoutes(app: FastifyInstance, { backend }: { bac
         // The API's "later" is passed on as one: this visitor is limited, or the API is elsewhere.
         request.log.info({ reason: error.reason, status: error.status }, 'backend refused');
         const status = error.status === 429 ? 429 : 503;
-        return reply.code(status).header('retry-after', String(error.retryAfterSeconds)).send({ error: 'Try again later' });
+        return reply
+          .code(status)
+          .header('retry-after', String(error.retryAfterSeconds))
+          .send({ error: 'Try again later' });
       }
       request.log.warn({ err: error }, 'backend failed');
       return reply.code(502).send({ error: 'Backend unavailable' });

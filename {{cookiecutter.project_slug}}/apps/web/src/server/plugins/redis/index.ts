@@ -91,7 +91,12 @@ export function cachePrefix(backendUrl: string): string {
  * every Machine costs the API one call. Redis trouble never fails a page: it falls through
  * to the backend. /ready still asks the backend itself.
  */
-export function withRedisCache(backend: BackendClient, client: Redis, backendUrl: string, ttlSeconds = CACHE_TTL_SECONDS): BackendClient {
+export function withRedisCache(
+  backend: BackendClient,
+  client: Redis,
+  backendUrl: string,
+  ttlSeconds = CACHE_TTL_SECONDS,
+): BackendClient {
   const prefix = cachePrefix(backendUrl);
   async function cached<T>(key: string, load: () => Promise<T>, parse: (value: unknown) => T): Promise<T> {
     try {
@@ -107,7 +112,12 @@ export function withRedisCache(backend: BackendClient, client: Redis, backendUrl
 
   return {
     listPosts: (visitor) => cached('posts', () => backend.listPosts(visitor), parsePosts),
-    getPost: (id, visitor) => cached(`posts:${id}`, () => backend.getPost(id, visitor), (value) => (value === null ? null : parsePost(value))),
+    getPost: (id, visitor) =>
+      cached(
+        `posts:${id}`,
+        () => backend.getPost(id, visitor),
+        (value) => (value === null ? null : parsePost(value)),
+      ),
     isReachable: () => backend.isReachable(),
   };
 }

@@ -21,7 +21,10 @@ export function failoverRateLimitStore(client: Redis, log: FastifyBaseLogger): F
     // The plugin constructs the store with its options; this app uses none of them
     // (no continueExceeding, no exponential backoff).
     constructor(_options?: FastifyRateLimitOptions, stores?: [FastifyRateLimitStore, FastifyRateLimitStore]) {
-      [this.shared, this.local] = stores ?? [new RedisStore(false, false, client, NAMESPACE), new LocalStore(false, false)];
+      [this.shared, this.local] = stores ?? [
+        new RedisStore(false, false, client, NAMESPACE),
+        new LocalStore(false, false),
+      ];
     }
 
     incr(...[key, callback, timeWindow, max]: Parameters<FastifyRateLimitStore['incr']>): void {
