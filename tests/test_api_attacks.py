@@ -165,6 +165,37 @@ def test_a_body_sent_a_byte_at_a_time_is_cut_off_by_the_request_timeout(api_bina
         server.stop()
 
 
+def test_a_client_that_stops_reading_its_responses_is_cut_off_by_the_idle_timeout(
+        api_binary, migrated_database, tmp_path):
+    """Pipelined list requests whose answers (megabytes) the client never reads: once the socket
+    buffers are full nothing moves, and the connection is closed after IDLE_TIMEOUT_SECS instead of
+    holding its task and buffers for as long as the client likes."""
+    server = start_api(api_binary, migrated_database, tmp_path, REQUEST_TIMEOUT_SECS="2", IDLE_TIMEOUT_SECS="3")
+    try:
+        for n in range(20):
+            assert post(server, {"title": f"big {n}", "body": "x" * 9_000}).status == 201
+        one_list = len(http(server.url + "/api/posts").body)
+        pipelined = 100
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", server.port))
+            sock.sendall(b"GET /api/posts HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * pipelined)
+            time.sleep(3 + 3)  # the idle timeout, and slack
+            sock.settimeout(10)
+            received = 0
+            try:
+                while chunk := sock.recv(65536):
+                    received += len(chunk)
+            except OSError:
+                pass
+        print(f"\nreceived {received} of {pipelined * one_list} bytes before the idle connection was closed")
+        assert received < pipelined * one_list / 2
+        assert status_of(server.url + "/health") == 200
+        assert_log_is_clean(server)
+    finally:
+        server.stop()
+
+
 def test_the_metrics_port_closes_idle_connections_too(api_binary, migrated_database, tmp_path):
     server = start_api(api_binary, migrated_database, tmp_path,
                        HEADER_READ_TIMEOUT_SECS=str(HEADER_READ_TIMEOUT_SECS))
