@@ -436,6 +436,14 @@ def test_malformed_requests_are_4xx_without_an_error_log(logging_api):
     huge_header = head + "X-Big: " + "b" * 100_000 + "\r\n\r\n"
     cases["a 100 KB header"] = (raw_status(logging_api.port, huge_header.encode()), 431)
     cases["not HTTP"] = (raw_status(logging_api.port, b"\x16\x03\x01\x02\x00garbage\r\n\r\n"), 400)
+    create = (f"POST /api/posts HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+              f"Content-Type: application/json\r\nAuthorization: Bearer {WRITE_TOKEN}\r\n")
+    cases["bad chunk framing"] = (raw_status(logging_api.port, (
+        create + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n").encode()), 400)
+    cases["both Content-Length and chunked"] = (raw_status(logging_api.port, (
+        create + "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n").encode()), 400)
+    cases["a NUL in the request target"] = (raw_status(logging_api.port, (
+        "GET /api/posts/1\x00 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").encode()), 400)
     # A head over the limit may also be cut off without an answer: refused either way.
     refused_too = {"200 headers", "a 100 KB header"}
     wrong = {what: got for what, (got, expected) in cases.items()
