@@ -333,8 +333,8 @@ def test_no_query_value_or_referer_reaches_the_logs(project_name, level, request
     finally:
         web.stop()
     log = web.output()
-    assert '"url":"/posts/1"' in log and '"route":"/posts/:id"' in log
     assert SECRET not in log, [line for line in log.splitlines() if SECRET in line][:2]
+    assert '"url":"/posts/1"' in log and '"route":"/posts/:id"' in log
 
 
 # --- the shared cache --------------------------------------------------------------------------
