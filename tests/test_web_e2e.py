@@ -210,6 +210,8 @@ def test_hydration_and_client_interaction_work_and_hostile_titles_stay_inert_in_
     """The project's own `test:e2e` (playwright-core + system Chromium) against the fake backend."""
     env = {**server_env, "NODE_ENV": "production",
            "E2E_BACKEND_URL": server_env["COMPOSABLE_RUST_BACKEND_URL"], "E2E_REQUIRE_BROWSER": "1"}
+    if "REDIS_URL" in server_env:  # production needs one; the e2e server takes only the one named for it
+        env["E2E_REDIS_URL"] = server_env["REDIS_URL"]
     result = project.run("test:e2e", cwd=project.web, timeout=300, env=env)
     assert result.returncode == 0, result.stdout[-6000:]
     for line in ("ok - the page hydrates", "ok - no injected script ran",
