@@ -792,6 +792,8 @@ def test_one_concurrency_group_per_pull_request_shared_by_deploy_and_destroy(pre
                        for job in ("deploy", "destroy")} for number in (12, 13)}
     assert groups == {12: {"preview-12"}, 13: {"preview-13"}}
     assert jobs["deploy"]["concurrency"]["cancel-in-progress"] == "true", "a newer push replaces an older deploy"
+    (checkout,) = [s for s in jobs["destroy"]["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkout["with"]["ref"] == "${{ github.event.repository.default_branch }}"
 
 
 def preview_name(project: Project, app: str, number) -> subprocess.CompletedProcess:
