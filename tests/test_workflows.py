@@ -1025,3 +1025,12 @@ def test_preview_sweep_stops_before_destroying_anything_when_a_listing_fails(che
     result, _ = run_preview_job(project, "sweep", context, fakes, tmp_path)
     assert result.returncode != 0, "a sweep that could not list must not pass as clean"
     assert not calls(fakes, "flyctl apps destroy") and not calls(fakes, "gh ")
+
+
+def test_no_expression_is_expanded_inside_any_shell_step(project):
+    """Values reach shell steps through `env:` only, so no pull-request text (title, branch name,
+    body) or input can become shell code, whatever a workflow reads in the future."""
+    for path in sorted((project.root / ".github" / "workflows").glob("*.yml")):
+        for name, job in load_yaml(path)["jobs"].items():
+            for step in job["steps"]:
+                assert "${{" not in step.get("run", ""), f"{path.name} job {name}: {step['run'][:80]}"
