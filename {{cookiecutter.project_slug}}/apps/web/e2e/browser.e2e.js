@@ -5,10 +5,6 @@
 //   CHROMIUM_PATH       browser to drive (default: the first of the usual system paths)
 //   E2E_BACKEND_URL     use this backend instead of the built-in fake one
 //   E2E_REQUIRE_BROWSER fail instead of skipping when no browser is found
-{%- if cookiecutter.use_redis == "yes" %}
-//   E2E_REDIS_URL       a Redis for the server under test (default none: it counts and caches in
-//                       its own memory, never in the Redis of your dev server that .env names)
-{%- endif %}
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -22,12 +18,7 @@ export const HOSTILE_POSTS = [
   { id: 4, title: 'A calm title', body: 'plain text' },
 ];
 
-const BROWSERS = [
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-  '/usr/bin/google-chrome-stable',
-];
+const BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
 function findBrowser() {
   const candidates = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : BROWSERS;
@@ -83,7 +74,7 @@ async function startServer(backendUrl, env = {}) {
     env: {
       ...process.env,
       // The built server as in production, minus the production-only start checks; set
-      // NODE_ENV=production to include them{% if cookiecutter.use_redis == "yes" %} (then with E2E_REDIS_URL: production needs a Redis){% endif %}.
+      // NODE_ENV=production to include them.
       NODE_ENV: process.env.NODE_ENV ?? 'test',
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -92,10 +83,6 @@ async function startServer(backendUrl, env = {}) {
       COMPOSABLE_RUST_BACKEND_URL: backendUrl,
       RATE_LIMIT_MAX: '10000',
       LOG_LEVEL: 'warn',
-{%- if cookiecutter.use_redis == "yes" %}
-      // The REDIS_URL loaded from .env is your dev server's: its counters and cache are not ours.
-      REDIS_URL: process.env.E2E_REDIS_URL,
-{%- endif %}
       ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -118,11 +105,13 @@ function check(condition, message) {
 async function checkDesignOfStates(browser, origin, postId) {
   const { page, close } = await openDesignPage(browser);
   // A port nothing listens on: every backend call fails at once (and would log a warning each).
-  // No Redis, whose cache would still hold the other server's posts (spawn drops undefined).
   const down = await startServer(`http://127.0.0.1:${await freePort()}`, {
     NODE_ENV: 'test',
-    REDIS_URL: undefined,
     LOG_LEVEL: 'error',
+{%- if cookiecutter.use_redis == "yes" %}
+    // Not through Redis, whose cache still holds the other server's posts (spawn drops undefined).
+    REDIS_URL: undefined,
+{%- endif %}
   });
   try {
     await page.goto(`${origin}/`);
@@ -153,9 +142,8 @@ async function main() {
   if (!existsSync('dist/server/index.cjs')) throw new Error('no build found: run the build script first');
 
   const fakeBackend = process.env.E2E_BACKEND_URL ? null : await startFakeBackend();
-  const backendUrl = fakeBackend
-    ? `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (fakeBackend.address()).port}`
-    : String(process.env.E2E_BACKEND_URL);
+  const backendUrl =
+    process.env.E2E_BACKEND_URL ?? `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (fakeBackend?.address()).port}`;
   const { origin, server } = await startServer(backendUrl);
   let browser;
   try {
@@ -163,15 +151,8 @@ async function main() {
     browser = await chromium.launch({
       executablePath,
       headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
     });
     const page = await browser.newPage();
     const problems = [];
@@ -192,39 +173,23 @@ async function main() {
     const titles = await page.locator('ul.posts li a').allTextContents();
     const expected = (await (await fetch(`${backendUrl}/api/posts`)).json()).map((post) => post.title);
     check(JSON.stringify(titles) === JSON.stringify(expected), 'every title is shown as literal text');
-    check(
-      (await page.evaluate(() => document.scripts.length)) === 2,
-      'no script element other than the entry and the state',
-    );
+    check((await page.evaluate(() => document.scripts.length)) === 2, 'no script element other than the entry and the state');
     check((await page.evaluate(() => window.__pwned)) === undefined, 'no injected script ran');
     const state = await page.evaluate(() => JSON.parse(document.getElementById('app-state')?.textContent ?? 'null'));
-    check(
-      JSON.stringify(state.posts.map((post) => post.title)) === JSON.stringify(expected),
-      'the embedded state parses back to the same titles',
-    );
+    check(JSON.stringify(state.posts.map((post) => post.title)) === JSON.stringify(expected), 'the embedded state parses back to the same titles');
 
     const needle = expected.at(-1).slice(0, 6);
     await page.fill('input[name="filter"]', needle);
-    await page.waitForFunction(
-      (n) => document.querySelectorAll('ul.posts li').length === n,
-      expected.filter((t) => t.toLowerCase().includes(needle.toLowerCase())).length,
-      { timeout: 5000 },
-    );
+    await page.waitForFunction((n) => document.querySelectorAll('ul.posts li').length === n,
+      expected.filter((t) => t.toLowerCase().includes(needle.toLowerCase())).length, { timeout: 5000 });
     check(true, 'typing in the filter narrows the list through the reducer');
 
     await page.fill('input[name="filter"]', '');
-    const refreshed = page.waitForResponse((r) => r.url().endsWith('/api/posts') && r.status() === 200, {
-      timeout: 5000,
-    });
+    const refreshed = page.waitForResponse((r) => r.url().endsWith('/api/posts') && r.status() === 200, { timeout: 5000 });
     await page.click('.toolbar button');
     await refreshed;
-    await page.waitForFunction(() => !document.querySelector('.toolbar button[disabled]'), undefined, {
-      timeout: 5000,
-    });
-    check(
-      (await page.locator('ul.posts li').count()) === expected.length,
-      'refresh reloads the list through an effect',
-    );
+    await page.waitForFunction(() => !document.querySelector('.toolbar button[disabled]'), undefined, { timeout: 5000 });
+    check((await page.locator('ul.posts li').count()) === expected.length, 'refresh reloads the list through an effect');
 
     await page.goto(`${origin}/posts/${state.posts[0].id}`);
     await page.waitForSelector('[data-hydrated="true"]', { timeout: 10_000 });
@@ -235,10 +200,7 @@ async function main() {
     await checkDesign(browser, origin, pages, check);
     await checkDesignOfStates(browser, origin, state.posts[0].id);
 
-    check(
-      problems.length === 0,
-      `no page errors, dialogs or console errors${problems.length ? `: ${problems.join('; ')}` : ''}`,
-    );
+    check(problems.length === 0, `no page errors, dialogs or console errors${problems.length ? `: ${problems.join('; ')}` : ''}`);
   } finally {
     await browser?.close();
     server.kill('SIGTERM');
