@@ -7,6 +7,11 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ port: 3000, metricsPort: 9091, host: '0.0.0.0', production: false, backendUrl: null, rateLimitMax: 100 });
   });
 
+  it('listens on this machine only for the dev script, unless HOST says otherwise', () => {
+    expect(loadConfig({}, { dev: true }).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }, { dev: true }).host).toBe('0.0.0.0');
+  });
+
   it.each([
     [{ PORT: 'abc' }, /PORT must be an integer/],
     [{ PORT: '70000' }, /PORT must be an integer/],
