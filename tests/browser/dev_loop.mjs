@@ -1,9 +1,10 @@
 // Drives headless Chromium against a generated project's `dev` server while editing its files
 // (tests/test_dev_loop.py runs it). Prints one `ok - ...` line per check; exits 1 on the first failure.
 // Usage: node dev_loop.mjs <dev server origin> <project web dir>; CHROMIUM_PATH names the browser.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 
 const [origin, web] = process.argv.slice(2);
 const { chromium } = createRequire(join(web, 'package.json'))('playwright-core');
@@ -17,6 +18,17 @@ const files = {
 };
 const original = Object.fromEntries(Object.entries(files).map(([name, path]) => [name, readFileSync(path, 'utf8')]));
 
+/**
+ * Save as many editors do, whole (a new file renamed over the old): a write in place lets the
+ * watcher see the file empty for a moment, and the test would measure that race instead. The new
+ * file is written outside the project (same file system), where the dev server does not watch.
+ */
+function save(path, text) {
+  const saving = join(tmpdir(), `${process.pid}-${basename(path)}`);
+  writeFileSync(saving, text);
+  renameSync(saving, path);
+}
+
 function check(condition, message) {
   if (!condition) throw new Error(`FAILED: ${message}`);
   console.log(`ok - ${message}`);
@@ -26,7 +38,7 @@ function check(condition, message) {
 function edit(name, from, to) {
   const text = readFileSync(files[name], 'utf8');
   if (!text.includes(from)) throw new Error(`${files[name]} no longer contains ${JSON.stringify(from)}`);
-  writeFileSync(files[name], text.replace(from, to));
+  save(files[name], text.replace(from, to));
 }
 
 const HEADING = '<div class="heading">';
@@ -71,7 +83,7 @@ try {
   check(shown >= 1 && shown < total, `typing filters the list (${shown} of ${total})`);
 
   // 1. A component edit is swapped in place; the store (filter text, the list) is untouched.
-  writeFileSync(files.component, editedComponent('edited'));
+  save(files.component, editedComponent('edited'));
   await page.waitForSelector('#hmr-edit');
   await samePage(page, 'component edit');
   check((await filter.inputValue()) === 'hydrated' && (await items.count()) === shown,
@@ -89,12 +101,12 @@ try {
   check(true, 'reducer edit: the next action goes through the new reducer');
 
   // 3. A compile error shows Vite's overlay with file and line; the fix clears it without a reload.
-  writeFileSync(files.component, editedComponent('edited') + '\n{#if brokenOnPurpose}\n');
+  save(files.component, editedComponent('edited') + '\n{#if brokenOnPurpose}\n');
   const overlayFile = page.locator('vite-error-overlay .file');
   await overlayFile.waitFor();
   const where = await overlayFile.textContent();
   check(/PostList\.svelte:\d+:\d+/.test(where ?? ''), `a compile error shows Vite's overlay at ${where}`);
-  writeFileSync(files.component, editedComponent('fixed'));
+  save(files.component, editedComponent('fixed'));
   await page.waitForSelector('vite-error-overlay', { state: 'detached' });
   await page.waitForFunction(() => document.querySelector('#hmr-edit')?.textContent === 'fixed');
   await samePage(page, 'fixing the compile error');
@@ -108,7 +120,7 @@ try {
   check(true, 'a server change reloads the page with the filter text carried over');
 
   // 5. A page loaded while a component is broken: the dev error page (file, line, overlay) ...
-  writeFileSync(files.component, editedComponent('fixed') + '\n{#if brokenOnPurpose}\n');
+  save(files.component, editedComponent('fixed') + '\n{#if brokenOnPurpose}\n');
   const broken = await page.goto(`${origin}/`);
   const html = await broken.text();
   check(broken.status() === 500 && /PostList\.svelte:\d+:\d+/.test(html),
@@ -116,7 +128,7 @@ try {
   await overlayFile.waitFor();
   check(true, 'the dev error page shows Vite overlay too');
   // ... which reloads itself once the file is fixed.
-  writeFileSync(files.component, editedComponent('recovered'));
+  save(files.component, editedComponent('recovered'));
   await page.waitForSelector('#hmr-edit:text("recovered")');
   await page.waitForSelector('[data-hydrated="true"]');
   check(true, 'the dev error page recovers by itself once the component is fixed');
@@ -126,10 +138,10 @@ try {
   await page.waitForSelector('h1:text("failed on purpose")');
   const failed = await page.content();
   check(/src\/server\/routes\/pages\.ts:\d+:\d+/.test(failed), 'a server runtime error shows the dev error page with file and line');
-  writeFileSync(files.route, original.route);
+  save(files.route, original.route);
   await page.waitForSelector('[data-hydrated="true"]');
   check(true, 'the page recovers by itself once the route is fixed');
 } finally {
-  for (const [name, text] of Object.entries(original)) writeFileSync(files[name], text);
+  for (const [name, text] of Object.entries(original)) save(files[name], text);
   await browser.close();
 }

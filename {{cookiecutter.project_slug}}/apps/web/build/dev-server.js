@@ -1,19 +1,20 @@
 // `dev`: Vite serves the client source with hot module replacement, Fastify renders the pages from
 // source. Same app, config and routes as production. What a saved file does to an open page:
-//   a component (.svelte)        swapped in place by the Svelte plugin; the store keeps its state
-//   other code under src/app     main.ts mounts the new code with the live state (src/client/dev-state.ts)
-//   server code (src/server)     the app is rebuilt and the page reloads, its state carried over
+//   a component (.svelte), or what components import    swapped in place; the store keeps its state
+//   the store's code (reducer, effects), the API client  remounted on the live state (src/client/main.ts)
+//   server code (src/server)                             the page reloads, its state carried over
 // An error shows in the page (Vite's overlay, or the error page below) and once in the terminal;
 // the page recovers by itself when the file is fixed.
 import { createServer } from 'node:http';
+// Imported here only, so never in the server bundle; pinned in package.json (a devDependency).
 import pretty from 'pino-pretty';
 import { createLogger, createServer as createViteServer } from 'vite';
 import { errorLine, errorPage } from './dev-errors.js';
 
 const root = process.cwd();
-/** Source the server runs: a change rebuilds the app. Only src/server is server-only: it reloads the page. */
-const SOURCE = /[\\/]src[\\/](server|app|shared)[\\/]/;
+/** Code only the server runs: a change reloads the open pages (any other change is a hot update). */
 const SERVER_ONLY = /[\\/]src[\\/]server[\\/]/;
+const DEPENDENCY = /[\\/]node_modules[\\/]/;
 
 // Vite logs a failed compile with its code frame and stack: the page shows those, the terminal one
 // line, once (the browser's module request and the server's render of the same file fail alike).
@@ -108,9 +109,13 @@ async function loadApp() {
   }
 }
 
-/** @param {string} file */
+/**
+ * Any source file (src/, the shared package of a monorepo): the app is rebuilt from source on the
+ * next request, so a page loaded after the change renders with it.
+ * @param {string} file
+ */
 function sourceChanged(file) {
-  if (!SOURCE.test(file)) return;
+  if (DEPENDENCY.test(file)) return;
   const previous = current;
   current = null;
   lastErrorLine = '';
