@@ -1,47 +1,145 @@
-// `dev`: Vite serves the client source with hot reload, Fastify renders the pages from
-// source (reloaded on change). Same app, config and routes as production.
+// `dev`: Vite serves the client source with hot module replacement, Fastify renders the pages from
+// source. Same app, config and routes as production. What a saved file does to an open page:
+//   a component (.svelte), or what components import    swapped in place; the store keeps its state
+//   the store's code (reducer, effects), the API client  remounted on the live state (src/client/main.ts)
+//   server code (src/server)                             the page reloads, its state carried over
+// An error shows in the page (Vite's overlay, or the error page below) and once in the terminal;
+// the page recovers by itself when the file is fixed.
 import { createServer } from 'node:http';
-import { createServer as createViteServer } from 'vite';
+// Imported here only, so never in the server bundle; pinned in package.json (a devDependency).
+import pretty from 'pino-pretty';
+import { createLogger, createServer as createViteServer } from 'vite';
+import { errorLine, errorPage } from './dev-errors.js';
+
+const root = process.cwd();
+/** Code only the server runs: a change reloads the open pages (any other change is a hot update). */
+const SERVER_ONLY = /[\\/]src[\\/]server[\\/]/;
+const DEPENDENCY = /[\\/]node_modules[\\/]/;
+
+// Vite logs a failed compile with its code frame and stack: the page shows those, the terminal one
+// line, once (the browser's module request and the server's render of the same file fail alike).
+const logger = createLogger();
+const viteError = logger.error;
+let lastErrorLine = '';
+/** @param {string} line */
+function printError(line) {
+  if (line !== lastErrorLine) viteError(line, { timestamp: true });
+  lastErrorLine = line;
+}
+/** @type {import('vite').Logger['error']} */
+const oneLineErrors = (message, options) => (options?.error ? printError(errorLine(options.error, root)) : viteError(message, options));
+logger.error = oneLineErrors;
 
 const server = createServer();
-// Live reload over the same port, so the page's CSP (connect-src 'self') allows it.
-const vite = await createViteServer({ server: { middlewareMode: true, hmr: { server } }, appType: 'custom' });
+// Hot updates over the same port, so the page's CSP (connect-src 'self') allows them.
+const vite = await createViteServer({
+  server: { middlewareMode: true, hmr: { server } },
+  appType: 'custom',
+  customLogger: logger,
+});
+// A compile error in a hot update goes to the browser only: print each error the browser is shown.
+const clientHot = vite.environments.client.hot;
+const sendToClient = clientHot.send.bind(clientHot);
+/**
+ * @param {import('vite').HotPayload | string} payload
+ * @param {unknown[]} rest
+ */
+function sendAndPrintErrors(payload, ...rest) {
+  if (typeof payload === 'object' && payload.type === 'error') printError(errorLine(payload.err, root));
+  return sendToClient(/** @type {any} */ (payload), ...rest);
+}
+clientHot.send = /** @type {typeof clientHot.send} */ (sendAndPrintErrors);
+const { DEV_ERROR_ELEMENT_ID, SOURCE_CHANGED_EVENT } = /** @type {import('../src/app/hydration.js')} */ (
+  await vite.ssrLoadModule('/src/app/hydration.ts')
+);
+const { ConfigError, loadConfig } = /** @type {import('../src/server/config.js')} */ (await vite.ssrLoadModule('/src/server/config.ts'));
 
-/** @type {Promise<import('fastify').FastifyInstance> | null} */
+/** @param {() => import('../src/server/config.js').Config} load */
+function configOrExit(load) {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Invalid configuration: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+// Read once for the listener; the app reads it again at each rebuild (config.ts may have changed).
+const { host, port } = configOrExit(() => loadConfig(process.env, { dev: true }));
+
+// Human-readable logs: one line per request, colours, no pid/hostname (production logs JSON).
+const logStream = pretty({
+  colorize: true,
+  singleLine: true,
+  translateTime: 'HH:MM:ss',
+  ignore: 'pid,hostname,reqId,req,res,responseTime',
+  messageFormat: '{msg}{if req.method} {req.method} {req.url}{end}{if res.statusCode} {res.statusCode}{end}',
+});
+const devErrors = {
+  /** @param {Error} error */
+  line: (error) => {
+    vite.ssrFixStacktrace(error);
+    return errorLine(error, root);
+  },
+  /** @param {Error} error */
+  page: (error) => errorPage(error, root, DEV_ERROR_ELEMENT_ID),
+};
+
+/**
+ * The app built from the current source, or why it cannot be built (shown until the next change).
+ * @typedef { { app: import('fastify').FastifyInstance } | { error: Error } } Loaded
+ * @type {Promise<Loaded> | null}
+ */
 let current = null;
 
+/** @returns {Promise<Loaded>} */
 async function loadApp() {
-  const { loadConfig } = await vite.ssrLoadModule('/src/server/config.ts');
-  const { buildApp } = await vite.ssrLoadModule('/src/server/app.ts');
-  // Vite serves the client source: the page loads /src/client/main.ts with live reload.
-  const app = await buildApp(loadConfig(process.env), { dev: true });
-  await app.ready();
-  return app;
+  try {
+    const { loadConfig } = /** @type {import('../src/server/config.js')} */ (await vite.ssrLoadModule('/src/server/config.ts'));
+    const { buildApp } = /** @type {import('../src/server/app.js')} */ (await vite.ssrLoadModule('/src/server/app.ts'));
+    const app = await buildApp(loadConfig(process.env, { dev: true }), { dev: true, logStream, devErrors });
+    await app.ready();
+    return { app };
+  } catch (caught) {
+    const error = caught instanceof Error ? caught : new Error(String(caught));
+    vite.ssrFixStacktrace(error);
+    // Once per failure, not per request: the next request shows the same error page.
+    printError(errorLine(error, root));
+    return { error };
+  }
 }
 
-// Server code changed: rebuild the app on the next request and reload open pages.
-vite.watcher.on('change', (file) => {
-  if (!/[\\/]src[\\/](server|app|shared)[\\/]/.test(file)) return;
+/**
+ * Any source file (src/, the shared package of a monorepo): the app is rebuilt from source on the
+ * next request, so a page loaded after the change renders with it.
+ * @param {string} file
+ */
+function sourceChanged(file) {
+  if (DEPENDENCY.test(file)) return;
   const previous = current;
   current = null;
-  void previous?.then((app) => app.close());
-  vite.ws.send({ type: 'full-reload' });
-});
+  lastErrorLine = '';
+  void previous?.then((loaded) => ('app' in loaded ? loaded.app.close() : undefined));
+  // The Svelte plugin and main.ts update the client; an error page reloads to try again.
+  vite.ws.send({ type: 'custom', event: SOURCE_CHANGED_EVENT });
+  if (SERVER_ONLY.test(file)) vite.ws.send({ type: 'full-reload' });
+}
+vite.watcher.on('change', sourceChanged);
+vite.watcher.on('add', sourceChanged);
+vite.watcher.on('unlink', sourceChanged);
 
-const port = Number(process.env.PORT ?? 3000);
-const host = process.env.HOST ?? '127.0.0.1';
 server.on('request', (request, response) => {
   vite.middlewares(request, response, async () => {
-    try {
-      current ??= loadApp();
-      (await current).routing(request, response);
-    } catch (error) {
-      current = null;
-      vite.ssrFixStacktrace(/** @type {Error} */ (error));
-      console.error(error);
-      response.statusCode = 500;
-      response.end('dev server: the app failed to load, see the terminal');
-    }
+    current ??= loadApp();
+    const loaded = await current;
+    if ('app' in loaded) return loaded.app.routing(request, response);
+    response.writeHead(500, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      // The dev CSP of src/server/plugins/helmet.ts: the app that sets it is what failed to load.
+      'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; object-src 'none'",
+    });
+    response.end(devErrors.page(loaded.error));
   });
 });
 server.listen(port, host, () => console.log(`dev server on http://${host}:${port}`));

@@ -5,7 +5,7 @@ import { createBackendClient, type BackendClient } from './backend.js';
 import clientAddress from './client-address.js';
 import drain from './drain.js';
 import type { Config } from './config.js';
-import { registerErrorHandlers } from './errors.js';
+import { registerErrorHandlers, type DevErrors } from './errors.js';
 import { loggerOptions } from './logger.js';
 import metrics, { createMetrics } from './metrics.js';
 import helmet from './plugins/helmet.js';
@@ -37,6 +37,8 @@ export interface AppOverrides {
   clientDir?: string;
   /** The `dev` script: Vite serves the client source, so there is no build to read. */
   dev?: boolean;
+  /** The `dev` script: a server error shows its file and line (page and terminal), not a bare 500. */
+  devErrors?: DevErrors;
   /** Where the JSON log lines go; defaults to stdout. */
   logStream?: { write(line: string): void };
 }
@@ -93,7 +95,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(rateLimit, { config, metrics: recorded });
   if (assets.dir) await app.register(staticAssets, { root: assets.dir });
   const shell = createPageShell(assets, config.publicApiUrl);
-  registerErrorHandlers(app, shell);
+  registerErrorHandlers(app, shell, overrides.devErrors);
 
   await app.register(healthRoutes, { backend });
 {%- if cookiecutter.use_redis == "yes" %}

@@ -14,6 +14,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it('listens on this machine only for the dev script, unless HOST says otherwise', () => {
+    expect(loadConfig({}, { dev: true }).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }, { dev: true }).host).toBe('0.0.0.0');
+  });
+
   it.each([
     [{ PORT: 'abc' }, /PORT must be an integer/],
     [{ PORT: '70000' }, /PORT must be an integer/],

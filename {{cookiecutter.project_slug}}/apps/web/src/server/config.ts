@@ -4,7 +4,10 @@ import { isIP } from 'node:net';
 // listed here; a bad value stops the start with a one-line message (see index.ts).
 
 export interface Config {
-  /** PORT, HOST: where to listen (Fly routes to 0.0.0.0:3000 by default). */
+  /**
+   * PORT, HOST: where to listen (Fly routes to 0.0.0.0:3000 by default). `dev` listens on
+   * 127.0.0.1 unless HOST says otherwise: Vite's dev server serves the source to whoever asks.
+   */
   port: number;
   host: string;
   /** METRICS_PORT: Prometheus `/metrics` on HOST, a listener of its own (never PORT). */
@@ -139,7 +142,8 @@ function serviceToken(env: Env, name: string, production: boolean): string | nul
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export function loadConfig(env: Env): Config {
+/** `dev`: the `dev` script's defaults (build/dev-server.js), for the same variables. */
+export function loadConfig(env: Env, { dev = false }: { dev?: boolean } = {}): Config {
   const production = env.NODE_ENV === 'production';
   const logLevel = optional(env, 'LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -159,7 +163,7 @@ export function loadConfig(env: Env): Config {
   return {
     port,
     metricsPort,
-    host: optional(env, 'HOST') ?? '0.0.0.0',
+    host: optional(env, 'HOST') ?? (dev ? '127.0.0.1' : '0.0.0.0'),
     production,
     logLevel,
     backendUrl: url(env, 'COMPOSABLE_RUST_BACKEND_URL', { protocols: ['http:', 'https:'], credentials: 'refused' }),

@@ -5,12 +5,23 @@ function wantsHtml(request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/html');
 }
 
+/** `dev` (build/dev-errors.js): a server error as one terminal line and as a page with file and line. */
+export interface DevErrors {
+  line(error: Error): string;
+  page(error: Error): string;
+}
+
 /** One error handler and one not-found handler for the whole app. */
-export function registerErrorHandlers(app: FastifyInstance, shell: PageShell): void {
+export function registerErrorHandlers(app: FastifyInstance, shell: PageShell, devErrors?: DevErrors): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) {
-      request.log.error({ err: error }, 'request failed');
+      if (devErrors) {
+        request.log.error(devErrors.line(error));
+        if (wantsHtml(request)) return reply.code(status).type('text/html; charset=utf-8').send(devErrors.page(error));
+      } else {
+        request.log.error({ err: error }, 'request failed');
+      }
       // Never send the message of a server error: it may hold internals.
       return reply.code(status).send({ error: 'Internal Server Error', requestId: request.id });
     }
