@@ -5,6 +5,7 @@ import { API_URL_META, STATE_ELEMENT_ID } from '../app/hydration.js';
 import type { AppState } from '../app/state.js';
 import { createAppStore } from '../app/store.js';
 import { createPostsApi } from './posts-api.js';
+import { reportWebVitals } from './web-vitals.js';
 
 const stateElement = document.getElementById(STATE_ELEMENT_ID);
 const target = document.getElementById('app');
@@ -14,4 +15,5 @@ if (stateElement?.textContent && target) {
   const store = createAppStore(state, { api: createPostsApi(apiUrl) });
   hydrate(App, { target, props: { store } });
   store.dispatch({ type: 'hydrated' });
+  reportWebVitals(state.route.name);
 }
