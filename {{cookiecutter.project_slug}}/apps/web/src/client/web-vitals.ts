@@ -1,4 +1,5 @@
-// Loaded after hydration (main.ts), in a chunk of its own: measuring never delays the page.
+// Started once the page is hydrated (main.ts). Part of the entry script rather than a chunk of
+// its own: a dynamic import would add Vite's preload helper and a request for a library this small.
 import { onCLS, onFCP, onINP, onLCP, onTTFB, type Metric } from 'web-vitals';
 import { VITALS_PATH, type VitalEntry, type VitalRoute } from '../app/vitals.js';
 
