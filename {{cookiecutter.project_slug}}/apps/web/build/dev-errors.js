@@ -32,7 +32,8 @@ const OWN_FRAME = /\(?((?:\/|[A-Za-z]:\\)[^():]+?):(\d+):(\d+)\)?$/;
  */
 export function errorLocation(error, root) {
   const file = error.id ?? error.loc?.file;
-  if (file && error.loc) return { file: relative(root, file.split('?')[0] ?? file), line: error.loc.line, column: error.loc.column };
+  if (file && error.loc)
+    return { file: relative(root, file.split('?')[0] ?? file), line: error.loc.line, column: error.loc.column };
   for (const frame of (error.stack ?? '').split('\n').slice(1)) {
     const match = OWN_FRAME.exec(frame.trim());
     if (match?.[1] && !match[1].includes('node_modules') && match[1].startsWith(root)) {
@@ -67,7 +68,10 @@ function escapeHtml(text) {
 
 /** @param {string} json JSON in a `<script type="application/json">`: nothing in it may close the element. */
 function scriptSafe(json) {
-  return json.replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return json
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /**

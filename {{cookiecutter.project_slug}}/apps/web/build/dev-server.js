@@ -27,7 +27,8 @@ function printError(line) {
   lastErrorLine = line;
 }
 /** @type {import('vite').Logger['error']} */
-const oneLineErrors = (message, options) => (options?.error ? printError(errorLine(options.error, root)) : viteError(message, options));
+const oneLineErrors = (message, options) =>
+  options?.error ? printError(errorLine(options.error, root)) : viteError(message, options);
 logger.error = oneLineErrors;
 
 const server = createServer();
@@ -52,7 +53,9 @@ clientHot.send = /** @type {typeof clientHot.send} */ (sendAndPrintErrors);
 const { DEV_ERROR_ELEMENT_ID, SOURCE_CHANGED_EVENT } = /** @type {import('../src/app/hydration.js')} */ (
   await vite.ssrLoadModule('/src/app/hydration.ts')
 );
-const { ConfigError, loadConfig } = /** @type {import('../src/server/config.js')} */ (await vite.ssrLoadModule('/src/server/config.ts'));
+const { ConfigError, loadConfig } = /** @type {import('../src/server/config.js')} */ (
+  await vite.ssrLoadModule('/src/server/config.ts')
+);
 
 /** @param {() => import('../src/server/config.js').Config} load */
 function configOrExit(load) {
@@ -95,7 +98,9 @@ let current = null;
 /** @returns {Promise<Loaded>} */
 async function loadApp() {
   try {
-    const { loadConfig } = /** @type {import('../src/server/config.js')} */ (await vite.ssrLoadModule('/src/server/config.ts'));
+    const { loadConfig } = /** @type {import('../src/server/config.js')} */ (
+      await vite.ssrLoadModule('/src/server/config.ts')
+    );
     const { buildApp } = /** @type {import('../src/server/app.js')} */ (await vite.ssrLoadModule('/src/server/app.ts'));
     const app = await buildApp(loadConfig(process.env, { dev: true }), { dev: true, logStream, devErrors });
     await app.ready();
@@ -137,7 +142,8 @@ server.on('request', (request, response) => {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       // The dev CSP of src/server/plugins/helmet.ts: the app that sets it is what failed to load.
-      'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; object-src 'none'",
+      'content-security-policy':
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; object-src 'none'",
     });
     response.end(devErrors.page(loaded.error));
   });

@@ -20,7 +20,12 @@ export const HOSTILE_POSTS = [
   { id: 4, title: 'A calm title', body: 'plain text' },
 ];
 
-const BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+const BROWSERS = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
 
 function findBrowser() {
   const candidates = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : BROWSERS;
@@ -145,8 +150,9 @@ async function main() {
   if (!existsSync('dist/server/index.cjs')) throw new Error('no build found: run the build script first');
 
   const fakeBackend = process.env.E2E_BACKEND_URL ? null : await startFakeBackend();
-  const backendUrl =
-    process.env.E2E_BACKEND_URL ?? `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (fakeBackend?.address()).port}`;
+  const backendUrl = fakeBackend
+    ? `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (fakeBackend.address()).port}`
+    : String(process.env.E2E_BACKEND_URL);
   const { origin, server } = await startServer(backendUrl);
   let browser;
   try {
@@ -154,8 +160,15 @@ async function main() {
     browser = await chromium.launch({
       executablePath,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = await browser.newPage();
     const problems = [];
@@ -176,23 +189,39 @@ async function main() {
     const titles = await page.locator('ul.posts li a').allTextContents();
     const expected = (await (await fetch(`${backendUrl}/api/posts`)).json()).map((post) => post.title);
     check(JSON.stringify(titles) === JSON.stringify(expected), 'every title is shown as literal text');
-    check((await page.evaluate(() => document.scripts.length)) === 2, 'no script element other than the entry and the state');
+    check(
+      (await page.evaluate(() => document.scripts.length)) === 2,
+      'no script element other than the entry and the state',
+    );
     check((await page.evaluate(() => window.__pwned)) === undefined, 'no injected script ran');
     const state = await page.evaluate(() => JSON.parse(document.getElementById('app-state')?.textContent ?? 'null'));
-    check(JSON.stringify(state.posts.map((post) => post.title)) === JSON.stringify(expected), 'the embedded state parses back to the same titles');
+    check(
+      JSON.stringify(state.posts.map((post) => post.title)) === JSON.stringify(expected),
+      'the embedded state parses back to the same titles',
+    );
 
     const needle = expected.at(-1).slice(0, 6);
     await page.fill('input[name="filter"]', needle);
-    await page.waitForFunction((n) => document.querySelectorAll('ul.posts li').length === n,
-      expected.filter((t) => t.toLowerCase().includes(needle.toLowerCase())).length, { timeout: 5000 });
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('ul.posts li').length === n,
+      expected.filter((t) => t.toLowerCase().includes(needle.toLowerCase())).length,
+      { timeout: 5000 },
+    );
     check(true, 'typing in the filter narrows the list through the reducer');
 
     await page.fill('input[name="filter"]', '');
-    const refreshed = page.waitForResponse((r) => r.url().endsWith('/api/posts') && r.status() === 200, { timeout: 5000 });
+    const refreshed = page.waitForResponse((r) => r.url().endsWith('/api/posts') && r.status() === 200, {
+      timeout: 5000,
+    });
     await page.click('.toolbar button');
     await refreshed;
-    await page.waitForFunction(() => !document.querySelector('.toolbar button[disabled]'), undefined, { timeout: 5000 });
-    check((await page.locator('ul.posts li').count()) === expected.length, 'refresh reloads the list through an effect');
+    await page.waitForFunction(() => !document.querySelector('.toolbar button[disabled]'), undefined, {
+      timeout: 5000,
+    });
+    check(
+      (await page.locator('ul.posts li').count()) === expected.length,
+      'refresh reloads the list through an effect',
+    );
 
     await page.goto(`${origin}/posts/${state.posts[0].id}`);
     await page.waitForSelector('[data-hydrated="true"]', { timeout: 10_000 });
@@ -209,7 +238,10 @@ async function main() {
       fresh.server.kill('SIGTERM');
     }
 
-    check(problems.length === 0, `no page errors, dialogs or console errors${problems.length ? `: ${problems.join('; ')}` : ''}`);
+    check(
+      problems.length === 0,
+      `no page errors, dialogs or console errors${problems.length ? `: ${problems.join('; ')}` : ''}`,
+    );
   } finally {
     await browser?.close();
     server.kill('SIGTERM');

@@ -36,10 +36,19 @@ function junkBeacons() {
   const entry = { name: 'LCP', value: 1200, rating: 'good' };
   const kinds = [
     () => ({ type: 'text/plain;charset=UTF-8', body: 'garbage' }),
-    () => ({ type: 'text/plain;charset=UTF-8', body: JSON.stringify({ route: 'list', metrics: [entry], pad: 'x'.repeat(64 * 1024) }) }),
-    (i) => ({ type: 'application/json', body: JSON.stringify({ route: 'list', metrics: [{ ...entry, name: `METRIC_${i}` }] }) }),
+    () => ({
+      type: 'text/plain;charset=UTF-8',
+      body: JSON.stringify({ route: 'list', metrics: [entry], pad: 'x'.repeat(64 * 1024) }),
+    }),
+    (i) => ({
+      type: 'application/json',
+      body: JSON.stringify({ route: 'list', metrics: [{ ...entry, name: `METRIC_${i}` }] }),
+    }),
     (i) => ({ type: 'text/plain;charset=UTF-8', body: JSON.stringify({ route: `/posts/${i}`, metrics: [entry] }) }),
-    (i) => ({ type: 'application/json', body: JSON.stringify({ route: 'list', metrics: [{ ...entry, rating: `r${i}` }] }) }),
+    (i) => ({
+      type: 'application/json',
+      body: JSON.stringify({ route: 'list', metrics: [{ ...entry, rating: `r${i}` }] }),
+    }),
     () => ({ type: 'application/json', body: JSON.stringify({ route: 'list', metrics: [{ ...entry, value: 1e12 }] }) }),
     () => ({ type: 'application/x-www-form-urlencoded', body: 'route=list&name=LCP&value=1' }),
     () => ({ type: 'text/plain;charset=UTF-8', body: 'x'.repeat(1024 * 1024) }),
@@ -85,7 +94,10 @@ export async function checkWebVitals(browser, origin, metricsUrl, check) {
   for (const metric of reported) {
     check(sampleCount(lines, metric) > 0, `a page load reports ${metric} to the metrics port`);
   }
-  check(lines.some((line) => line.includes('route="list"')), 'the samples are labelled with the page kind, not the path');
+  check(
+    lines.some((line) => line.includes('route="list"')),
+    'the samples are labelled with the page kind, not the path',
+  );
 
   const before = await settledLines(metricsUrl);
   const junk = await post(origin, junkBeacons());
@@ -95,9 +107,15 @@ export async function checkWebVitals(browser, origin, metricsUrl, check) {
   }));
   const distinct = await post(origin, routes);
   const refused = [...junk, ...distinct].every((status) => status >= 400 && status < 500 && status !== 429);
-  check(refused, `${JUNK_COUNT} junk beacons and ${DISTINCT_ROUTES} distinct route values all get a 4xx (${[...new Set([...junk, ...distinct])].join(', ')})`);
+  check(
+    refused,
+    `${JUNK_COUNT} junk beacons and ${DISTINCT_ROUTES} distinct route values all get a 4xx (${[...new Set([...junk, ...distinct])].join(', ')})`,
+  );
   const after = await vitalsLines(metricsUrl);
-  check(JSON.stringify(after) === JSON.stringify(before), 'junk beacons leave the Web Vitals series and their values unchanged');
+  check(
+    JSON.stringify(after) === JSON.stringify(before),
+    'junk beacons leave the Web Vitals series and their values unchanged',
+  );
 
   const withoutScript = await browser.newContext({ javaScriptEnabled: false });
   try {
@@ -107,7 +125,10 @@ export async function checkWebVitals(browser, origin, metricsUrl, check) {
     await plain.goto(`${origin}/`);
     const titles = await plain.locator('ul.posts li a').count();
     await plain.close({ runBeforeUnload: true });
-    check(titles === rendered && rendered > 0 && beacons.length === 0, 'without JavaScript the list renders in full and sends no beacon');
+    check(
+      titles === rendered && rendered > 0 && beacons.length === 0,
+      'without JavaScript the list renders in full and sends no beacon',
+    );
   } finally {
     await withoutScript.close();
   }

@@ -94,7 +94,8 @@ export function createMetrics(): Metrics {
   });
   const circuit = new Gauge({ name: METRIC_NAMES.backendCircuitState, help: help.circuit, registers });
   circuit.set(CIRCUIT_STATES.closed);
-  const vitalsHelp = 'Web Vitals reported by browsers (milliseconds recorded as seconds), by metric, page kind and rating';
+  const vitalsHelp =
+    'Web Vitals reported by browsers (milliseconds recorded as seconds), by metric, page kind and rating';
   const vitals = new Histogram({
     name: METRIC_NAMES.webVitals,
     help: `${vitalsHelp}: LCP, INP, FCP, TTFB`,

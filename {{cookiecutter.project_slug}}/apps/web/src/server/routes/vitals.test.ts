@@ -17,7 +17,9 @@ const BEACON = { 'content-type': 'text/plain;charset=UTF-8' };
 /** Every Web Vitals series (name and labels) as the metrics port lists them. */
 async function seriesSet(app: Awaited<ReturnType<typeof appWith>>): Promise<Set<string>> {
   const lines = (await app.metrics.registry.metrics()).split('\n');
-  return new Set(lines.filter((line) => line.startsWith('web_vitals')).map((line) => line.slice(0, line.lastIndexOf(' '))));
+  return new Set(
+    lines.filter((line) => line.startsWith('web_vitals')).map((line) => line.slice(0, line.lastIndexOf(' '))),
+  );
 }
 
 describe(`POST ${VITALS_PATH}`, () => {
@@ -27,13 +29,20 @@ describe(`POST ${VITALS_PATH}`, () => {
     expect(answer.statusCode).toBe(204);
     const text = await app.metrics.registry.metrics();
     expect(text).toContain(`${METRIC_NAMES.webVitals}_count{metric="LCP",route="post",rating="needs-improvement"} 1`);
-    expect(text).toContain(`${METRIC_NAMES.webVitals}_bucket{le="3",metric="LCP",route="post",rating="needs-improvement"} 1`);
+    expect(text).toContain(
+      `${METRIC_NAMES.webVitals}_bucket{le="3",metric="LCP",route="post",rating="needs-improvement"} 1`,
+    );
     expect(text).toContain(`${METRIC_NAMES.webVitalsCls}_count{route="post",rating="good"} 1`);
   });
 
   it('takes the same report as application/json', async () => {
     const app = await appWith();
-    const answer = await app.inject({ method: 'POST', url: VITALS_PATH, headers: { 'content-type': 'application/json' }, payload: VALID });
+    const answer = await app.inject({
+      method: 'POST',
+      url: VITALS_PATH,
+      headers: { 'content-type': 'application/json' },
+      payload: VALID,
+    });
     expect(answer.statusCode).toBe(204);
   });
 
@@ -68,7 +77,9 @@ describe(`POST ${VITALS_PATH}`, () => {
     const app = await appWith({ RATE_LIMIT_MAX: '3' });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i += 1) {
-      statuses.push((await app.inject({ method: 'POST', url: VITALS_PATH, headers: BEACON, payload: VALID })).statusCode);
+      statuses.push(
+        (await app.inject({ method: 'POST', url: VITALS_PATH, headers: BEACON, payload: VALID })).statusCode,
+      );
     }
     expect(statuses).toEqual([204, 204, 204, 429, 429]);
   });
