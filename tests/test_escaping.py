@@ -36,6 +36,18 @@ def test_json_filter_round_trips_and_cannot_close_a_script(text):
     assert "<" not in literal and ">" not in literal and "\u2028" not in literal
 
 
+@pytest.mark.parametrize("text", HOSTILE + ["'''\"\"", "'\"", "\\'"], ids=IDS + ["more-single", "one-each", "backslash-quote"])
+def test_js_filter_evaluates_back_to_the_text_and_cannot_close_a_script(text):
+    literal = filters.js_str(text)
+    node = subprocess.run(["node", "-e", f"process.stdout.write(JSON.stringify({literal}))"],
+                          capture_output=True, text=True, timeout=30)
+    assert node.returncode == 0, node.stderr
+    assert json.loads(node.stdout) == text
+    assert "<" not in literal and ">" not in literal and "\u2028" not in literal
+    # Prettier's quote: single unless the text holds more single quotes than double ones.
+    assert literal[0] == ('"' if text.count("'") > text.count('"') else "'")
+
+
 @pytest.mark.parametrize("text", HOSTILE, ids=IDS)
 def test_toml_filter_round_trips(text):
     assert tomllib.loads(f"value = {filters.toml_str(text)}\n")["value"] == text

@@ -14,7 +14,11 @@ export default defineConfig(
   svelte.configs.prettier,
   {
     // Server, build scripts and components all run JavaScript: Node's and the browser's globals.
-    languageOptions: { globals: { ...globals.browser, ...globals.node } },
+    languageOptions: {
+      globals: { ...globals.browser, ...globals.node },
+      // This folder holds the project's tsconfig files, whatever folder ESLint runs from.
+      parserOptions: { tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       eqeqeq: ['error', 'always'],
       // A leading underscore marks a parameter kept for its position; a rest sibling drops keys.

@@ -1,0 +1,223 @@
+"""Slow tier: every bake of the matrix passes its own `lint` (ESLint) and `format:check` (Prettier).
+
+The lint toolchain is installed ONCE, at the exact versions the generated package.json pins, into
+the suite's cache; each bake gets a `node_modules` link to it (ESLint's flat config and Prettier
+resolve their plugins from the folder of the config, i.e. the project root). One ESLint and one
+Prettier process then cover all the bakes: ESLint 10 finds each file's eslint.config.js from the
+file's folder, and Prettier takes every bake's .prettierignore. The scripts themselves run through
+npm and pnpm on a bake of each layout, and planted mistakes prove that both checks can fail.
+"""
+
+import fcntl
+import hashlib
+import json
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from answers import CHOICES
+from conftest import CACHE_DIR, bake
+from fixtures.projects import ensure_package_manager
+from matrix import MATRIX, combination_id
+from node_runtime import node_env
+from test_escaping import HOSTILE, HOSTILE_NAME, IDS
+
+pytestmark = pytest.mark.slow
+
+# The oldest Node line the template offers: the toolchain must run on every supported line.
+LINT_NODE = min(CHOICES["node_version"], key=int)
+TIMEOUT_S = 900
+
+
+def lint_dev_dependencies(monorepo_root: Path) -> dict:
+    """The lint toolchain as a generated project pins it, with the peers it lints against."""
+    workspace = json.loads((monorepo_root / "package.json").read_text())["devDependencies"]
+    web = json.loads((monorepo_root / "apps/web/package.json").read_text())["devDependencies"]
+    return workspace | {name: web[name] for name in ("svelte", "typescript")}
+
+
+@pytest.fixture(scope="session")
+def lint_toolchain(tmp_path_factory) -> Path:
+    """node_modules holding exactly the pinned toolchain, installed once per set of pins."""
+    dependencies = lint_dev_dependencies(bake(tmp_path_factory.mktemp("pins"), layout="monorepo"))
+    digest = hashlib.sha256(json.dumps(dependencies, sort_keys=True).encode()).hexdigest()[:16]
+    folder = CACHE_DIR / "lint-toolchain" / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:  # one installer at a time (other workers, other checkouts)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".installed").exists():
+            (folder / "package.json").write_text(json.dumps(
+                {"name": "lint-toolchain", "private": True, "devDependencies": dependencies}))
+            result = subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=folder,
+                                    env=node_env(LINT_NODE), capture_output=True, text=True, timeout=TIMEOUT_S)
+            assert result.returncode == 0, result.stdout + result.stderr
+            (folder / ".installed").touch()
+    return folder / "node_modules"
+
+
+def link_toolchain(root: Path, toolchain: Path) -> None:
+    (root / "node_modules").symlink_to(toolchain, target_is_directory=True)
+
+
+def run(command, cwd: Path, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(c) for c in command], cwd=cwd, env=env or node_env(LINT_NODE), text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT_S)
+
+
+@dataclass
+class MatrixLint:
+    roots: dict  # combination id -> project root
+    eslint: list  # ESLint's JSON report over every bake
+    prettier: list  # paths Prettier would change, over every bake
+    seconds: float
+
+
+@pytest.fixture(scope="session")
+def matrix_lint(tmp_path_factory, lint_toolchain) -> MatrixLint:
+    """Every bake of the matrix, checked by one ESLint and one Prettier run."""
+    base = tmp_path_factory.mktemp("lint-matrix")
+    roots = {}
+    for combination in MATRIX:
+        ident = combination_id(combination)
+        roots[ident] = bake(base / ident, **combination)
+        link_toolchain(roots[ident], lint_toolchain)
+    started = time.monotonic()
+    bin_dir = lint_toolchain / ".bin"
+    eslint = run([bin_dir / "eslint", "--format", "json", *roots.values()], base)
+    assert eslint.returncode in (0, 1), eslint.stdout[-4000:]  # 1: problems found, read from the report
+    ignore_paths = [arg for root in roots.values() for arg in ("--ignore-path", root / ".prettierignore")]
+    link_toolchain(base, lint_toolchain)  # Prettier loads its plugins from the folder it runs in
+    prettier = run([bin_dir / "prettier", "--list-different", *ignore_paths, *roots.values()], base)
+    assert prettier.returncode in (0, 1), prettier.stdout[-4000:]
+    seconds = time.monotonic() - started
+    print(f"\nlint + format check of {len(roots)} bakes: {seconds:.1f} s")
+    return MatrixLint(roots, json.loads(eslint.stdout), [base / line for line in prettier.stdout.split()], seconds)
+
+
+IDS_OF_MATRIX = [combination_id(c) for c in MATRIX]
+
+
+@pytest.mark.parametrize("ident", IDS_OF_MATRIX)
+def test_every_bake_of_the_matrix_passes_eslint(matrix_lint, ident):
+    root = matrix_lint.roots[ident]
+    linted = [report for report in matrix_lint.eslint if Path(report["filePath"]).is_relative_to(root)]
+    assert len(linted) > 20  # the app's sources were linted, not skipped
+    assert any(report["filePath"].endswith(".svelte") for report in linted)
+    problems = [f"{Path(r['filePath']).relative_to(root)}:{m['line']} {m['ruleId']} {m['message']}"
+                for r in linted for m in r["messages"]]
+    assert problems == []
+
+
+@pytest.mark.parametrize("ident", IDS_OF_MATRIX)
+def test_every_bake_of_the_matrix_is_formatted_as_prettier_formats_it(matrix_lint, ident):
+    root = matrix_lint.roots[ident]
+    assert [str(p.relative_to(root)) for p in matrix_lint.prettier if p.is_relative_to(root)] == []
+
+
+# --- the scripts themselves, through both package managers, in both layouts -------------------
+
+
+def first_bake(layout: str, package_manager: str) -> dict:
+    return next(c for c in MATRIX if c["layout"] == layout and c["package_manager"] == package_manager)
+
+
+SCRIPT_BAKES = [first_bake(layout, pm) for layout in CHOICES["layout"] for pm in CHOICES["package_manager"]]
+
+
+@pytest.fixture(scope="module", params=SCRIPT_BAKES, ids=[f"{c['layout']}-{c['package_manager']}" for c in SCRIPT_BAKES])
+def linted_project(request, tmp_path_factory, lint_toolchain):
+    answers = request.param
+    root = bake(tmp_path_factory.mktemp("lint-scripts"), **answers)
+    link_toolchain(root, lint_toolchain)
+    env = node_env(LINT_NODE)
+    ensure_package_manager(root, answers["package_manager"])
+    return root, answers["package_manager"], env
+
+
+def run_script(project, script: str) -> subprocess.CompletedProcess:
+    root, package_manager, env = project
+    return run([package_manager, "run", script], root, env)
+
+
+def plant(project, relative: str, text: str):
+    """Write `text` at `relative` inside the web app's sources; returns the path written."""
+    root = project[0]
+    web = root / "apps/web" if (root / "apps/web").is_dir() else root
+    path = web / relative
+    path.write_text(text)
+    return path
+
+
+LOOSE_TS = """export function planted(value: any): boolean {
+  const leftover = 1;
+  return value == 1;
+}
+"""
+LOOSE_SVELTE = """<script lang="ts">
+  let { value }: { value: any } = $props();
+  const leftover = 1;
+</script>
+
+<p>{value == 1 ? 'one' : 'other'}</p>
+"""
+PLANTED_RULES = ["eqeqeq", "@typescript-eslint/no-explicit-any", "@typescript-eslint/no-unused-vars"]
+
+
+def test_lint_and_format_check_scripts_pass_on_the_project_as_generated(linted_project):
+    for script in ("lint", "format:check"):
+        result = run_script(linted_project, script)
+        assert result.returncode == 0, result.stdout[-4000:]
+
+
+@pytest.mark.parametrize("relative, text", [("src/app/planted.ts", LOOSE_TS),
+                                            ("src/app/components/Planted.svelte", LOOSE_SVELTE)],
+                         ids=["typescript", "svelte"])
+def test_lint_script_fails_on_loose_equality_any_and_an_unused_variable(linted_project, relative, text):
+    path = plant(linted_project, relative, text)
+    try:
+        result = run_script(linted_project, "lint")
+    finally:
+        path.unlink()
+    assert result.returncode != 0
+    assert path.name in result.stdout
+    for rule in PLANTED_RULES:
+        assert rule in result.stdout, (rule, result.stdout[-3000:])
+
+
+def test_format_check_script_fails_on_a_misformatted_line_and_names_its_file(linted_project):
+    path = plant(linted_project, "src/app/misformatted.ts", "export const planted = {a:1,  b:\"two\"}\n")
+    try:
+        result = run_script(linted_project, "format:check")
+    finally:
+        path.unlink()
+    assert result.returncode != 0
+    assert "misformatted.ts" in result.stdout
+
+
+# --- hostile answers --------------------------------------------------------------------------
+
+# The user's text reaches the TypeScript as SITE_NAME's literal: quotes decide Prettier's quote
+# character, the length whether the literal gets a line of its own (92 characters still fit).
+HOSTILE_NAMES = [*HOSTILE, HOSTILE_NAME, "x" * 92, "x" * 93, "'" * 3 + '"' * 2]
+HOSTILE_IDS = [*IDS, "title-attack", "92-fits", "93-wraps", "more-single-quotes"]
+
+
+@pytest.mark.parametrize("layout", CHOICES["layout"])
+def test_hostile_answers_pass_lint_and_format_check(tmp_path, lint_toolchain, layout):
+    roots = []
+    for index, name in enumerate(HOSTILE_NAMES):
+        root = bake(tmp_path / HOSTILE_IDS[index], project_name=name, project_slug="hostile", description=name,
+                    author_name=name, layout=layout)
+        link_toolchain(root, lint_toolchain)
+        roots.append(root)
+    bin_dir = lint_toolchain / ".bin"
+    eslint = run([bin_dir / "eslint", *roots], tmp_path)
+    assert eslint.returncode == 0, eslint.stdout[-4000:]
+    link_toolchain(tmp_path, lint_toolchain)
+    ignore_paths = [arg for root in roots for arg in ("--ignore-path", root / ".prettierignore")]
+    prettier = run([bin_dir / "prettier", "--list-different", *ignore_paths, *roots], tmp_path)
+    assert (prettier.returncode, prettier.stdout) == (0, ""), prettier.stdout
