@@ -86,6 +86,8 @@ def test_each_error_is_one_readable_terminal_line(dev_loop):
     assert not re.search(r"^\s+at ", terminal, re.M), "a stack trace reached the terminal:\n" + terminal
     assert '{"level"' not in terminal, "dev logs JSON:\n" + terminal
     assert re.search(r"INFO.*incoming request GET /", terminal), terminal
+    # Reloads are announced only when a page really reloads (a server change), not per module.
+    assert "page reload src/server/routes/health.ts" in terminal and "(ssr) page reload" not in terminal, terminal
 
 
 def test_dev_reads_host_and_port_through_config_ts(built_standalone, project_copy, dev_server):
