@@ -68,6 +68,7 @@ def test_edits_reach_the_open_page_keeping_state_and_errors_show_then_recover(de
                   "a compile error shows Vite's overlay", "fixing the compile error: no new page load",
                   "a server change reloads the page with the filter text carried over",
                   "the dev error page recovers by itself", "a server runtime error shows the dev error page",
+                  "the dev error page shows markup in the message as text",
                   "the page recovers by itself once the route is fixed"):
         assert f"ok - {check}" in result.stdout, output
 
@@ -80,11 +81,13 @@ def test_each_error_is_one_readable_terminal_line(dev_loop):
     lines = terminal.splitlines()
     assert len([line for line in lines if "src/app/components/PostList.svelte:" in line]) == 2, terminal
     thrown = [line for line in lines if "failed on purpose" in line]
-    assert len(thrown) == 1 and re.search(r"src/server/routes/pages\.ts:\d+:\d+ failed on purpose$", thrown[0]), terminal
+    assert len(thrown) == 1 and re.search(r"src/server/routes/pages\.ts:\d+:\d+ failed on purpose </script><img src=x>$", thrown[0]), terminal
     assert "brokenOnPurpose" not in terminal, "a code frame reached the terminal:\n" + terminal
     assert not re.search(r"^\s+at ", terminal, re.M), "a stack trace reached the terminal:\n" + terminal
     assert '{"level"' not in terminal, "dev logs JSON:\n" + terminal
     assert re.search(r"INFO.*incoming request GET /", terminal), terminal
+    # Reloads are announced only when a page really reloads (a server change), not per module.
+    assert "page reload src/server/routes/health.ts" in terminal and "(ssr) page reload" not in terminal, terminal
 
 
 def test_dev_reads_host_and_port_through_config_ts(built_standalone, project_copy, dev_server):

@@ -134,10 +134,14 @@ try {
   check(true, 'the dev error page recovers by itself once the component is fixed');
 
   // 6. A runtime error on the server: the dev error page with the message, file and line.
-  edit('route', "app.get('/', async (request, reply) => {", "app.get('/', async (request, reply) => {\n    throw new Error('failed on purpose');");
+  // Markup in the message is shown as text, in the page and in the overlay's JSON.
+  const thrown = 'failed on purpose </script><img src=x>';
+  edit('route', "app.get('/', async (request, reply) => {", `app.get('/', async (request, reply) => {\n    throw new Error('${thrown}');`);
   await page.waitForSelector('h1:text("failed on purpose")');
   const failed = await page.content();
   check(/src\/server\/routes\/pages\.ts:\d+:\d+/.test(failed), 'a server runtime error shows the dev error page with file and line');
+  check((await page.locator('h1').textContent()) === thrown && (await page.locator('img').count()) === 0,
+    'the dev error page shows markup in the message as text');
   save(files.route, original.route);
   await page.waitForSelector('[data-hydrated="true"]');
   check(true, 'the page recovers by itself once the route is fixed');

@@ -6,6 +6,8 @@
 // An error shows in the page (Vite's overlay, or the error page below) and once in the terminal;
 // the page recovers by itself when the file is fixed.
 import { createServer } from 'node:http';
+import { relative } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 // Imported here only, so never in the server bundle; pinned in package.json (a devDependency).
 import pretty from 'pino-pretty';
 import { createLogger, createServer as createViteServer } from 'vite';
@@ -30,6 +32,15 @@ function printError(line) {
 const oneLineErrors = (message, options) =>
   options?.error ? printError(errorLine(options.error, root)) : viteError(message, options);
 logger.error = oneLineErrors;
+// The server's modules are only marked stale on a change (the app is rebuilt from them on the
+// next request): Vite's "(ssr) page reload" line would announce a reload that never happens.
+const viteInfo = logger.info;
+/** @type {import('vite').Logger['info']} */
+const withoutServerReloads = (message, options) => {
+  const environment = stripVTControlCharacters(options?.environment ?? '');
+  if (environment !== '(ssr)' || !message.includes('page reload')) viteInfo(message, options);
+};
+logger.info = withoutServerReloads;
 
 const server = createServer();
 // Hot updates over the same port, so the page's CSP (connect-src 'self') allows them.
@@ -127,7 +138,10 @@ function sourceChanged(file) {
   void previous?.then((loaded) => ('app' in loaded ? loaded.app.close() : undefined));
   // The Svelte plugin and main.ts update the client; an error page reloads to try again.
   vite.ws.send({ type: 'custom', event: SOURCE_CHANGED_EVENT });
-  if (SERVER_ONLY.test(file)) vite.ws.send({ type: 'full-reload' });
+  if (SERVER_ONLY.test(file)) {
+    viteInfo(`page reload ${relative(root, file)}`, { timestamp: true });
+    vite.ws.send({ type: 'full-reload' });
+  }
 }
 vite.watcher.on('change', sourceChanged);
 vite.watcher.on('add', sourceChanged);

@@ -34,7 +34,7 @@ async function helmetHeaders(app: FastifyInstance, { config, dev }: { config: Co
       directives: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        // Vite injects component styles as <style> elements in dev only.
+        // Vite injects component styles, and its error overlay's, as <style> elements in dev only.
         styleSrc: dev ? ["'self'", "'unsafe-inline'"] : ["'self'"],
         imgSrc: ["'self'", 'data:'],
         fontSrc: ["'self'"],
