@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VITALS_BODY_LIMIT, VITALS_PATH } from '../../app/vitals.js';
+import { VITAL_NAMES, VITAL_RATINGS, VITAL_ROUTES, VITALS_BODY_LIMIT, VITALS_PATH } from '../../app/vitals.js';
 import { METRIC_NAMES } from '../metrics.js';
 import { useTestApps } from '../test-app.js';
 
@@ -71,6 +71,22 @@ describe(`POST ${VITALS_PATH}`, () => {
       expect(answer.statusCode).toBe(400);
     }
     expect(await seriesSet(app)).toEqual(before);
+  });
+
+  it('stays within one series per metric, page kind and rating, whatever valid reports come', async () => {
+    const app = await appWith({ RATE_LIMIT_MAX: '10000' });
+    for (const route of VITAL_ROUTES) {
+      for (const rating of VITAL_RATINGS) {
+        for (let value = 0; value < 5; value += 1) {
+          const metrics = VITAL_NAMES.map((name) => ({ name, value: value / 10, rating }));
+          const answer = await app.inject({ method: 'POST', url: VITALS_PATH, headers: BEACON, payload: JSON.stringify({ route, metrics }) });
+          expect(answer.statusCode).toBe(204);
+        }
+      }
+    }
+    const counts = [...(await seriesSet(app))].filter((series) => series.includes('_count'));
+    // Four timed metrics and CLS, each by page kind and rating.
+    expect(counts).toHaveLength(5 * VITAL_ROUTES.length * VITAL_RATINGS.length);
   });
 
   it('is rate limited like every route', async () => {

@@ -3,8 +3,8 @@ import { parseVitalsReport, VITALS_BODY_LIMIT, VITALS_PATH } from '../../app/vit
 
 /**
  * The browser's Web Vitals beacon (text/plain, or application/json), recorded as histograms.
- * No CSRF check: a cross-site post can only add a number to a series that already may exist,
- * because every label comes from a fixed list. Limited per client like every route.
+ * No CSRF check: a cross-site post can only add a sample under labels from fixed lists, so it may
+ * skew the figures but never add a series. Limited per client like every route.
  */
 export default async function vitalsRoutes(app: FastifyInstance) {
   app.post(VITALS_PATH, { bodyLimit: VITALS_BODY_LIMIT }, async (request, reply) => {
