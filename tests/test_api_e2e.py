@@ -80,7 +80,7 @@ def test_api_help_never_shows_a_secret_and_a_bad_secret_is_never_echoed(api_bina
     assert secret not in help_text
     for name, value in [("API_WRITE_TOKEN", "short-" + secret[:8]), ("DATABASE_URL", f"mysql://app:{secret}@db/app"),
                         ("DATABASE_READ_URL", f"mysql://app:{secret}@replica/app")]:
-        env = cargo_env(DATABASE_URL="postgres://app@127.0.0.1:1/app", **{name: value})
+        env = cargo_env(**{"DATABASE_URL": "postgres://app@127.0.0.1:1/app", name: value})
         result = subprocess.run([str(api_binary)], env=env, text=True, capture_output=True, timeout=30)
         assert result.returncode == 1
         assert result.stderr.startswith(f"configuration error: invalid {name}: expected "), result.stderr

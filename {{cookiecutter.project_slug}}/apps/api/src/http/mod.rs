@@ -22,7 +22,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-pub use error::ApiError;
+pub use error::{ApiError, JsonBody};
 pub use limits::{VISITOR_ADDRESS, client_of};
 pub use metrics::UNMATCHED;
 #[cfg(feature = "multi-region")]
@@ -79,10 +79,6 @@ fn store(repository: Arc<dyn PostRepository>) -> PostsStore {
 /// Request extension: this client wrote a moment ago, read from the primary database.
 #[derive(Debug, Clone, Copy)]
 pub struct ReadFromPrimary;
-
-/// Response extension: the database refused the write as read-only; nothing was stored.
-#[derive(Debug, Clone, Copy)]
-pub struct WriteRefusedReadOnly;
 
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let middleware = ServiceBuilder::new()
