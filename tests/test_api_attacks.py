@@ -165,6 +165,37 @@ def test_a_body_sent_a_byte_at_a_time_is_cut_off_by_the_request_timeout(api_bina
         server.stop()
 
 
+def test_a_client_that_stops_reading_its_responses_is_cut_off_by_the_idle_timeout(
+        api_binary, migrated_database, tmp_path):
+    """Pipelined list requests whose answers (megabytes) the client never reads: once the socket
+    buffers are full nothing moves, and the connection is closed after IDLE_TIMEOUT_SECS instead of
+    holding its task and buffers for as long as the client likes."""
+    server = start_api(api_binary, migrated_database, tmp_path, REQUEST_TIMEOUT_SECS="2", IDLE_TIMEOUT_SECS="3")
+    try:
+        for n in range(20):
+            assert post(server, {"title": f"big {n}", "body": "x" * 9_000}).status == 201
+        one_list = len(http(server.url + "/api/posts").body)
+        pipelined = 100
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", server.port))
+            sock.sendall(b"GET /api/posts HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * pipelined)
+            time.sleep(3 + 3)  # the idle timeout, and slack
+            sock.settimeout(10)
+            received = 0
+            try:
+                while chunk := sock.recv(65536):
+                    received += len(chunk)
+            except OSError:
+                pass
+        print(f"\nreceived {received} of {pipelined * one_list} bytes before the idle connection was closed")
+        assert received < pipelined * one_list / 2
+        assert status_of(server.url + "/health") == 200
+        assert_log_is_clean(server)
+    finally:
+        server.stop()
+
+
 def test_the_metrics_port_closes_idle_connections_too(api_binary, migrated_database, tmp_path):
     server = start_api(api_binary, migrated_database, tmp_path,
                        HEADER_READ_TIMEOUT_SECS=str(HEADER_READ_TIMEOUT_SECS))
@@ -273,6 +304,7 @@ def test_the_in_flight_cap_is_one_for_the_whole_process(api_binary, migrated_dat
         print(f"\nstatuses with cap 2: {answered}")
         assert answered.count(503) == 4, answered
         assert sorted(set(answered) - {503}) in ([200], [201], [200, 201]), "the admitted two finish"
+        assert_log_is_clean(server)  # a refusal for load is a warning, not an ERROR per request
         assert len(refused) == 4 and all(status == 503 and "retry-after" in headers
                                          for status, headers, _ in refused), refused
     finally:
@@ -405,6 +437,14 @@ def test_malformed_requests_are_4xx_without_an_error_log(logging_api):
     huge_header = head + "X-Big: " + "b" * 100_000 + "\r\n\r\n"
     cases["a 100 KB header"] = (raw_status(logging_api.port, huge_header.encode()), 431)
     cases["not HTTP"] = (raw_status(logging_api.port, b"\x16\x03\x01\x02\x00garbage\r\n\r\n"), 400)
+    create = (f"POST /api/posts HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+              f"Content-Type: application/json\r\nAuthorization: Bearer {WRITE_TOKEN}\r\n")
+    cases["bad chunk framing"] = (raw_status(logging_api.port, (
+        create + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n").encode()), 400)
+    cases["both Content-Length and chunked"] = (raw_status(logging_api.port, (
+        create + "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n").encode()), 400)
+    cases["a NUL in the request target"] = (raw_status(logging_api.port, (
+        "GET /api/posts/1\x00 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").encode()), 400)
     # A head over the limit may also be cut off without an answer: refused either way.
     refused_too = {"200 headers", "a 100 KB header"}
     wrong = {what: got for what, (got, expected) in cases.items()
