@@ -24,7 +24,7 @@ REMOVE_WHEN = {
     ("backend", "none"): ["apps/api", "docs/grafana/api.json"],
     ("use_redis", "no"): ["apps/web/src/server/plugins/redis"],
     ("use_i18n", "no"): ["apps/web/src/app/i18n"],
-    ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts"],
+    ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts", "apps/web/src/server/plugins/sentry.test.ts"],
     ("template_check", "no"): [".github/workflows/template-update.yml", ".github/scripts/template-update.sh"],
     ("preview_apps", "no"): [".github/workflows/preview.yml", ".github/scripts/preview.sh"],
     ("ci", "none"): [".github"],  # workflows, their scripts and Dependabot

@@ -198,7 +198,7 @@ KEPT_ONLY_WHEN = [
     (lambda a: a["layout"] == "monorepo" and a["package_manager"] == "pnpm", ["pnpm-workspace.yaml"]),
     (lambda a: a["backend"] == "rust", ["apps/api/", "docs/grafana/api.json"]),
     (lambda a: a["use_redis"] == "yes", ["apps/web/src/server/plugins/redis/"]),
-    (lambda a: a["use_sentry"] == "yes", ["apps/web/src/server/plugins/sentry.ts"]),
+    (lambda a: a["use_sentry"] == "yes", ["apps/web/src/server/plugins/sentry.ts", "apps/web/src/server/plugins/sentry.test.ts"]),
     (lambda a: a["use_i18n"] == "yes", ["apps/web/src/app/i18n/"]),
     (lambda a: a["ci"] == "github-actions", [".github/"]),
     (lambda a: a["ci"] == "github-actions" and a["layout"] == "monorepo", [".github/scripts/changed-since-release.sh"]),

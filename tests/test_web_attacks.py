@@ -216,7 +216,8 @@ def test_api_refusals_never_open_the_circuit_for_other_visitors(built_monorepo, 
     assert pages == [200, 503], pages  # the degraded list, and a post that could not be loaded
     assert calls_while_refusing == 14, f"the web app stopped calling the API: {calls_while_refusing} of 14"
     assert other.status == 200 and "From the stub" in other.text
-    assert "circuit open" not in web.output()
+    assert "circuit open" not in web.output() and SERVICE_TOKEN not in web.output()
+    assert {call.get("authorization") for call in handler.seen} == {f"Bearer {SERVICE_TOKEN}"}
     replay_warnings = [line for line in log_lines(web, "fly-replay") if '"level":40' in line]
     assert len(replay_warnings) == (1 if mode == "replay" else 0), replay_warnings
 
@@ -333,8 +334,8 @@ def test_no_query_value_or_referer_reaches_the_logs(project_name, level, request
     finally:
         web.stop()
     log = web.output()
-    assert '"url":"/posts/1"' in log and '"route":"/posts/:id"' in log
     assert SECRET not in log, [line for line in log.splitlines() if SECRET in line][:2]
+    assert '"url":"/posts/1"' in log and '"route":"/posts/:id"' in log
 
 
 # --- the shared cache --------------------------------------------------------------------------

@@ -212,6 +212,8 @@ def browser_e2e(project, server_env):
     fake backend; each test below reads the checks it is about from its output."""
     env = {**server_env, "NODE_ENV": "production",
            "E2E_BACKEND_URL": server_env["COMPOSABLE_RUST_BACKEND_URL"], "E2E_REQUIRE_BROWSER": "1"}
+    if "REDIS_URL" in server_env:  # production needs one; the e2e server takes only the one named for it
+        env["E2E_REDIS_URL"] = server_env["REDIS_URL"]
     return project.run("test:e2e", cwd=project.web, timeout=300, env=env)
 
 

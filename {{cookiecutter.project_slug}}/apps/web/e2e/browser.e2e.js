@@ -78,7 +78,7 @@ async function startServer(backendUrl, env = {}) {
     env: {
       ...process.env,
       // The built server as in production, minus the production-only start checks; set
-      // NODE_ENV=production to include them.
+      // NODE_ENV=production to include them{% if cookiecutter.use_redis == "yes" %} (then with E2E_REDIS_URL: production needs a Redis){% endif %}.
       NODE_ENV: process.env.NODE_ENV ?? 'test',
       HOST: '127.0.0.1',
       PORT: String(port),

@@ -202,6 +202,15 @@ describe('rate limit', () => {
     expect(logged.slice(0, 3)).toEqual(['2001:db8:1:2::1', '2001:db8:1:2:ffff::abcd', '2001:db8:1:2::99']);
     expect(logged.at(-1)).toBe('198.51.100.7');
   });
+
+  it('normalises the address a trusted proxy forwarded, as it does the socket peer', async () => {
+    const app = await appWith({ RATE_LIMIT_MAX: '2', TRUSTED_PROXIES: '10.0.0.0/8' });
+    const via = (forwarded: string) =>
+      app.inject({ url: '/api/posts', remoteAddress: '::ffff:10.1.2.3', headers: { 'x-forwarded-for': forwarded } });
+    expect((await via('::ffff:203.0.113.7')).statusCode).toBe(200);
+    expect((await via('203.0.113.7')).statusCode).toBe(200);
+    expect((await via('::FFFF:cb00:7107')).statusCode).toBe(429);
+  });
 });
 
 describe('static assets', () => {

@@ -106,6 +106,8 @@ describe('backend client', () => {
     ['429', { status: 429, headers: { 'retry-after': '7' } }, 7, 'refused'],
     ['503 with Retry-After', { status: 503, headers: { 'retry-after': '2' } }, 2, 'refused'],
     ['fly-replay', { status: 409, headers: { 'fly-replay': 'region=sjc' } }, 1, 'replay'],
+    ['429 with a date for Retry-After', { status: 429, headers: { 'retry-after': 'Wed, 21 Oct 2099 07:28:00 GMT' } }, 1, 'refused'],
+    ['429 asking for a day', { status: 429, headers: { 'retry-after': '86400' } }, 300, 'refused'],
   ])('takes a %s as a refusal that never opens the circuit', async (_name, answer, retryAfter, reason) => {
     let refusing = true;
     const api = await backend((_, response) => {

@@ -38,17 +38,17 @@ describe('loadConfig', () => {
 
   // Malformed on purpose, each with a password in it: the error names the variable, never the value.
   it.each([
-    ['COMPOSABLE_RUST_BACKEND_URL', 'http://user:hunter2-secret@[api:8080'],
-    ['COMPOSABLE_RUST_BACKEND_URL', 'user:hunter2-secret@api.internal:8080'],
-    ['PUBLIC_API_URL', 'ftp://user:hunter2-secret@cdn.example'],
+    ['COMPOSABLE_RUST_BACKEND_URL', 'http://user:hunter2@[api:8080'],
+    ['COMPOSABLE_RUST_BACKEND_URL', 'user:hunter2@api.internal:8080'],
+    ['PUBLIC_API_URL', 'ftp://user:hunter2@cdn.example'],
 {%- if cookiecutter.use_redis == "yes" %}
-    ['REDIS_URL', 'redis://default:hunter2-secret@[redis'],
-    ['REDIS_URL', 'hunter2-secret:6379'],
-    ['REDIS_URL', 'http://default:hunter2-secret@redis:6379'],
+    ['REDIS_URL', 'redis://default:hunter2@[redis'],
+    ['REDIS_URL', 'hunter2:6379'],
+    ['REDIS_URL', 'http://default:hunter2@redis:6379'],
 {%- endif %}
 {%- if cookiecutter.use_sentry == "yes" %}
-    ['SENTRY_DSN', 'https://hunter2-secret@o1.ingest.sentry.io:x/1'],
-    ['SENTRY_DSN', 'hunter2-secret@o1.ingest.sentry.io/1'],
+    ['SENTRY_DSN', 'https://hunter2@o1.ingest.sentry.io:x/1'],
+    ['SENTRY_DSN', 'hunter2@o1.ingest.sentry.io/1'],
 {%- endif %}
   ])('refuses a malformed %s without echoing it', (name, value) => {
     const error = (() => {
@@ -61,11 +61,11 @@ describe('loadConfig', () => {
     })();
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain(name);
-    expect((error as Error).message).not.toMatch(/hunter2|secret|user/);
+    expect((error as Error).message).not.toMatch(/hunter2|user/);
   });
 
   it.each(['COMPOSABLE_RUST_BACKEND_URL', 'PUBLIC_API_URL'])('refuses credentials in %s: they would be sent and logged', (name) => {
-    expect(() => loadConfig({ [name]: 'https://user:hunter2-secret@api.example' })).toThrow(/must not contain a user name or password/);
+    expect(() => loadConfig({ [name]: 'https://user:hunter2@api.example' })).toThrow(/must not contain a user name or password/);
     expect(() => loadConfig({ [name]: 'https://token-only@api.example' })).toThrow(ConfigError);
   });
 {%- if cookiecutter.backend == "rust" %}
@@ -73,11 +73,11 @@ describe('loadConfig', () => {
   it('takes API_WRITE_TOKEN as the service credential, 32+ characters in production, never echoed', () => {
     const strong = 'a'.repeat(32);
     expect(loadConfig({}).apiToken).toBeNull();
-    expect(loadConfig({ API_WRITE_TOKEN: 'short-but-local' }).apiToken).toBe('short-but-local');
+    expect(loadConfig({ API_WRITE_TOKEN: 'dev-token' }).apiToken).toBe('dev-token');
     const production = { NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379' };
     expect(loadConfig({ ...production, API_WRITE_TOKEN: strong }).apiToken).toBe(strong);
-    expect(() => loadConfig({ ...production, API_WRITE_TOKEN: 'hunter2-weak' })).toThrow(/API_WRITE_TOKEN must be at least 32 characters/);
-    expect(() => loadConfig({ ...production, API_WRITE_TOKEN: 'hunter2-weak' })).not.toThrow(/hunter2/);
+    expect(() => loadConfig({ ...production, API_WRITE_TOKEN: 'hunter2' })).toThrow(/API_WRITE_TOKEN must be at least 32 characters/);
+    expect(() => loadConfig({ ...production, API_WRITE_TOKEN: 'hunter2' })).not.toThrow(/hunter2/);
   });
 {%- endif %}
 

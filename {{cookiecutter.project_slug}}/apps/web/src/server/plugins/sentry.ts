@@ -3,6 +3,16 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { pathOf } from '../logger.js';
 
+type SentryEvent = { request?: { url?: string; query_string?: unknown; headers?: Record<string, string> } };
+
+/** Error reports follow the logs' rule: no query string and no Referer (either can hold a token). */
+export function withoutQueryOrReferer<Event extends SentryEvent>(event: Event): Event {
+  if (!event.request) return event;
+  const { query_string: _query, headers = {}, url, ...request } = event.request;
+  const { referer: _referer, ...kept } = headers;
+  return { ...event, request: { ...request, headers: kept, ...(url ? { url: pathOf(url) } : {}) } };
+}
+
 /** Sends 5xx errors to Sentry when SENTRY_DSN is set; does nothing (and loads nothing) otherwise. */
 async function sentry(app: FastifyInstance, { config }: { config: Config }) {
   if (!config.sentryDsn) return;
@@ -13,15 +23,7 @@ async function sentry(app: FastifyInstance, { config }: { config: Config }) {
     tracesSampleRate: 0,
     // The server is one bundle: no module hooks to install.
     skipOpenTelemetrySetup: true,
-    // Error reports follow the logs' rule: no query string and no Referer (either can hold a token).
-    beforeSend(event) {
-      if (event.request) {
-        const { query_string: _query, headers = {}, url, ...request } = event.request;
-        const { referer: _referer, ...kept } = headers;
-        event.request = { ...request, headers: kept, ...(url ? { url: pathOf(url) } : {}) };
-      }
-      return event;
-    },
+    beforeSend: withoutQueryOrReferer,
   });
   app.addHook('onError', async (request, _reply, error) => {
     const status = (error as { statusCode?: number }).statusCode ?? 500;
