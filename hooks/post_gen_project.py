@@ -102,7 +102,7 @@ def next_steps(answers: dict) -> str:
         lines.append(f"{run} services:up           # Docker compose if it runs, else the local binaries; services:down stops them")
     if rust:
         if answers["database"] == "postgres":
-            lines.append("cargo run --manifest-path apps/api/Cargo.toml -- migrate")
+            lines.append("cargo run --manifest-path apps/api/Cargo.toml -- migrate   # the first build takes minutes (README)")
         lines.append("set -a; . ./.env; set +a; cargo run --manifest-path apps/api/Cargo.toml   # in a second terminal"
                      " (here): the API on :8080")
     lines += [f"{run} dev", f"{run} test"]

@@ -904,7 +904,8 @@ IMAGE_REFERENCE = re.compile(r"^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)+/[a-z0-9./_-]+(?::
 
 
 def image_references(project: Project) -> list[tuple[str, str]]:
-    """(reference, where) of every image the Dockerfiles, the compose file and the docs name."""
+    """(reference, where) of every image the Dockerfiles, the compose file, the workflows' service
+    containers and the docs name."""
     found = []
     for dockerfile in sorted(project.root.rglob("Dockerfile")):
         stages = set()
@@ -914,6 +915,10 @@ def image_references(project: Project) -> list[tuple[str, str]]:
             stages.add(stage.name)
     compose = yaml.safe_load((project.root / "docker-compose.yml").read_text(encoding="utf-8"))
     found += [(service["image"], "docker-compose.yml") for service in compose["services"].values() if "image" in service]
+    for path in sorted((project.root / ".github" / "workflows").glob("*.yml")):
+        for name, job in (yaml.safe_load(path.read_text(encoding="utf-8")).get("jobs") or {}).items():
+            containers = [*(job.get("services") or {}).values(), job.get("container")]
+            found += [(c if isinstance(c, str) else c["image"], f"{path.name} job {name}") for c in containers if c]
     for doc in project.markdown_docs():
         found += [(span, doc.name) for span in doc.spans if IMAGE_REFERENCE.match(span) and (":" in span or "/" in span)]
     return found

@@ -129,3 +129,22 @@ def test_services_script_exists_only_for_bakes_that_need_a_service(tmp_path):
     redis = bake(tmp_path / "redis", use_redis="yes")
     assert (redis / "scripts" / "services.sh").is_file()
     assert 'SERVICES="redis"' in (redis / "scripts" / "services.sh").read_text()
+
+
+def test_services_up_through_pnpm_passes_its_options_and_down_stops_redis(tmp_path):
+    """pnpm hands the script the `--` separator too; a Redis-only bake starts and stops just Redis."""
+    root = bake(tmp_path, use_redis="yes")
+    port = free_port()
+    env = {**os.environ, "PATH": path_without_docker()}
+    try:
+        up = subprocess.run(["pnpm", "services:up", "--", "--redis-port", str(port)], cwd=root, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+        assert up.returncode == 0, up.stdout
+        assert printed_settings(up.stdout) == {"REDIS_URL": f"redis://127.0.0.1:{port}"}, up.stdout
+        assert redis_ping(port) == b"+PONG\r\n"
+        assert not (root / ".services" / "postgres").exists()
+    finally:
+        down = subprocess.run(["pnpm", "services:down"], cwd=root, env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    assert down.returncode == 0, down.stdout
+    assert not listening(port) and processes_mentioning(f"127.0.0.1:{port}") == []

@@ -110,6 +110,7 @@ command=${1:-}
 [ $# -gt 0 ] && shift
 while [ $# -gt 0 ]; do
   case "$1" in
+    --) shift ;;  # some package managers pass the `--` of `run services:up -- ...` on
 {%- if postgres %}
     --postgres-port) postgres_port=${2:?}; shift 2 ;;
 {%- endif %}
