@@ -128,9 +128,15 @@ deploy() {
   [[ $PREVIEW_REDIS_URL == *\?* ]] && separator="&"
   echo "REDIS_URL=$PREVIEW_REDIS_URL${separator}keyPrefix=$web:" | flyctl secrets import --app "$web" --stage
 {%- endif %}
-  flyctl deploy --config "$(preview_config {{ "apps/web" if monorepo else "." }})" --app "$web" --remote-only --ha=false
-{%- if rust %} \
+{%- if not rust %}
+  # Never production's backend: a staging one named by the preview environment's variable
+  # PREVIEW_BACKEND_URL, or none (empty: the built-in fixture posts).
+{%- endif %}
+  flyctl deploy --config "$(preview_config {{ "apps/web" if monorepo else "." }})" --app "$web" --remote-only --ha=false \
+{%- if rust %}
     --env "COMPOSABLE_RUST_BACKEND_URL=http://$api.flycast"
+{%- else %}
+    --env "COMPOSABLE_RUST_BACKEND_URL=${PREVIEW_BACKEND_URL:-}"
 {%- endif %}
   echo "url=https://$web.fly.dev" >>"$GITHUB_OUTPUT"
 }
