@@ -113,9 +113,14 @@ function check(condition, message) {
 async function checkDesignOfStates(browser, origin, postId) {
   const { page, close } = await openDesignPage(browser);
   // A port nothing listens on: every backend call fails at once (and would log a warning each).
-  // No Redis, whose cache would still hold the other server's posts (spawn drops undefined).
-  const down = await startServer(`http://127.0.0.1:${await freePort()}`,
-    { NODE_ENV: 'test', REDIS_URL: undefined, LOG_LEVEL: 'error' });
+  const down = await startServer(`http://127.0.0.1:${await freePort()}`, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'error',
+{%- if cookiecutter.use_redis == "yes" %}
+    // Not through Redis, whose cache still holds the other server's posts (spawn drops undefined).
+    REDIS_URL: undefined,
+{%- endif %}
+  });
   try {
     await page.goto(`${origin}/`);
     await page.waitForSelector('[data-hydrated="true"]', { timeout: 10_000 });
