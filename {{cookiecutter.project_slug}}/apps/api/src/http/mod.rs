@@ -2,9 +2,8 @@
 
 mod auth;
 mod error;
-mod health;
+pub mod health;
 mod limits;
-mod metrics;
 mod posts;
 #[cfg(feature = "multi-region")]
 mod region;
@@ -24,7 +23,6 @@ use tracing::Level;
 
 pub use error::{ApiError, JsonBody};
 pub use limits::{VISITOR_ADDRESS, client_of};
-pub use metrics::UNMATCHED;
 #[cfg(feature = "multi-region")]
 pub use region::READ_PRIMARY_COOKIE;
 
@@ -134,7 +132,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let routes = region::apply(routes, &config.regions);
     routes
         // Inside the request id and tracing, outside every limit: 429s, 503s and replays count.
-        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(middleware)
         .with_state(state)
 }
