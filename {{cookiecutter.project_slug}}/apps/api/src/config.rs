@@ -626,6 +626,18 @@ mod tests {
     }
 
     #[test]
+    fn a_blank_variable_is_unset_and_a_flag_wins_over_its_variable() {
+        let blank = config(&[("PORT", " "), ("API_WRITE_TOKEN", ""), ("RUST_LOG", "")]).unwrap();
+        assert_eq!(blank.listen.port(), 8080);
+        assert_eq!(blank.http.write_token, None);
+        assert_eq!(blank.log_filter, "info");
+        let args = ["api", "--port", "9000"].map(OsString::from);
+        let settings: Settings = parse(args, |name| (name == "PORT").then(|| "8000".to_owned()))
+            .unwrap_or_else(|_| panic!("valid"));
+        assert_eq!(settings.port, 9000);
+    }
+
+    #[test]
     fn cors_origins_are_a_trimmed_list_or_any() {
         let config = config(&[(
             "CORS_ALLOWED_ORIGINS",
