@@ -83,6 +83,8 @@ def test_api_help_never_shows_a_secret_and_a_bad_secret_is_never_echoed(api_bina
                                              DATABASE_READ_URL=f"postgres://app:{secret}@replica/app")
     assert "RATE_LIMIT_BURST=7]" in help_text  # the current values of the others are shown
     assert secret not in help_text
+    _, help_text = declared_variables(api_binary, PORT="eighty", API_WRITE_TOKEN="short-" + secret[:8])
+    assert "[env: PORT=eighty]" in help_text and secret[:8] not in help_text  # help comes before the checks
     for name, value in [("API_WRITE_TOKEN", "short-" + secret[:8]), ("DATABASE_URL", f"mysql://app:{secret}@db/app"),
                         ("DATABASE_READ_URL", f"mysql://app:{secret}@replica/app")]:
         env = cargo_env(**{"DATABASE_URL": "postgres://app@127.0.0.1:1/app", name: value})
