@@ -393,13 +393,15 @@ def cargo_features(manifest: Path) -> tuple[set[str], set[str]]:
 
 
 def api_subcommands(manifest: Path, features: set[str]) -> set[str]:
-    """The words `api <word>` accepts when built with `features`, read from its main.rs."""
+    """The words `api <word>` accepts when built with `features`: the variants of main.rs's clap
+    `enum Command` in kebab case, and clap's own `help`."""
     cargo = tomllib.loads(manifest.read_text(encoding="utf-8"))
     main = manifest.parent / cargo.get("bin", [{}])[0].get("path", "src/main.rs")
     source = main.read_text(encoding="utf-8")
-    parse = source[source.index("fn parse_command"):]
-    offset = source.index("fn parse_command")
-    return {m[1] for m in re.finditer(r'Some\("([\w-]+)"\)', parse) if compiled_in(source, offset + m.start(), features)}
+    start = source.index("enum Command {")
+    body = source[start:source.index("\n}", start)]
+    variants = (m for m in re.finditer(r"^    ([A-Z]\w*),$", body, re.M) if compiled_in(source, start + m.start(), features))
+    return {re.sub(r"(?<!^)([A-Z])", r"-\1", m[1]).lower() for m in variants} | {"help"}
 
 
 def cargo_problems(project: Project, cwd: Path, argv: list[str]) -> list[str]:
@@ -424,7 +426,7 @@ def cargo_problems(project: Project, cwd: Path, argv: list[str]) -> list[str]:
     every, defaults = cargo_features(manifest)
     problems = [f"no Cargo feature {name!r} in {manifest.relative_to(project.root)}" for name in wanted - every]
     enabled = every if "--all-features" in own else wanted | (defaults if defaults_on else set())
-    if args[0] == "run" and passed:
+    if args[0] == "run" and passed and not passed[0].startswith("-"):
         available = api_subcommands(manifest, enabled)
         if passed[0] not in available:
             problems.append(f"`{passed[0]}` is not a subcommand of the API built with features {sorted(enabled)}"

@@ -298,30 +298,25 @@ pub fn parse<P: Parser>(
         let value = lookup(arg.get_env()?.to_str()?).filter(|value| !value.trim().is_empty())?;
         Some(OsString::from(format!("--{}={value}", arg.get_long()?)))
     });
+    // `--help` answers before any value is checked: it shows each variable's current value
+    // (clap reads the process environment for that), a bad one too, a secret never.
+    if !given.is_empty() {
+        let asked = std::iter::once(program.clone()).chain(given.clone());
+        if let Err(help) = declared.clone().try_get_matches_from(asked)
+            && help.kind() == ErrorKind::DisplayHelp
+        {
+            return Err(ParseError::Usage(help));
+        }
+    }
     let parser = declared
         .clone()
         .args_override_self(true)
         .mut_args(|arg| arg.env(None::<&str>));
     let matches = parser
-        .try_get_matches_from(
-            std::iter::once(program.clone())
-                .chain(from_env)
-                .chain(given.clone()),
-        )
-        .map_err(|error| match error.kind() {
-            ErrorKind::ValueValidation => match config_error(&error, &declared) {
-                Some(config) => ParseError::Config(config),
-                None => ParseError::Usage(error),
-            },
-            // The help lists each variable with its value, secrets hidden.
-            ErrorKind::DisplayHelp => ParseError::Usage(
-                declared
-                    .clone()
-                    .try_get_matches_from(std::iter::once(program).chain(given))
-                    .err()
-                    .unwrap_or(error),
-            ),
-            _ => ParseError::Usage(error),
+        .try_get_matches_from(std::iter::once(program).chain(from_env).chain(given))
+        .map_err(|error| match config_error(&error, &declared) {
+            Some(config) => ParseError::Config(config),
+            None => ParseError::Usage(error),
         })?;
     P::from_arg_matches(&matches).map_err(ParseError::Usage)
 }
@@ -409,7 +404,9 @@ impl TryFrom<Settings> for Config {
         }
         #[cfg(feature = "postgres")]
         let database = DatabaseConfig {
-            url: (settings.database_url.clone())
+            url: settings
+                .database_url
+                .clone()
                 .ok_or_else(|| invalid("DATABASE_URL", DATABASE_URL))?,
             max_connections: settings.database_max_connections,
             acquire_timeout: Duration::from_secs(settings.database_acquire_timeout_secs),
@@ -623,6 +620,18 @@ mod tests {
             assert!(line.starts_with(&format!("invalid {name}")), "{line}");
             assert!(!line.contains('\n'), "{line}");
         }
+    }
+
+    #[test]
+    fn a_blank_variable_is_unset_and_a_flag_wins_over_its_variable() {
+        let blank = config(&[("PORT", " "), ("API_WRITE_TOKEN", ""), ("RUST_LOG", "")]).unwrap();
+        assert_eq!(blank.listen.port(), 8080);
+        assert_eq!(blank.http.write_token, None);
+        assert_eq!(blank.log_filter, "info");
+        let args = ["api", "--port", "9000"].map(OsString::from);
+        let settings: Settings = parse(args, |name| (name == "PORT").then(|| "8000".to_owned()))
+            .unwrap_or_else(|_| panic!("valid"));
+        assert_eq!(settings.port, 9000);
     }
 
     #[test]

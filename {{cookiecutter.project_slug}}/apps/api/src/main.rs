@@ -7,13 +7,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use api::config::{self, Config, ParseError, Settings};
-use api::http::{self, AppState};
+use api::http::{self, AppState, health};
 use api::metrics::OnScrape;
 #[cfg(not(feature = "postgres"))]
 use api::repository::memory::MemoryPostRepository;
 #[cfg(feature = "postgres")]
 use api::repository::postgres::{self, PgPostRepository};
-use api::{healthcheck, metrics, server, telemetry};
+use api::{metrics, server, telemetry};
 use clap::{Parser, Subcommand};
 
 /// The HTTP API; every variable it reads is listed below with its default.
@@ -84,7 +84,7 @@ async fn serve(config: Config) -> Result<(), Box<dyn Error>> {
 }
 
 async fn healthcheck(config: Config) -> ExitCode {
-    match healthcheck::check(config.listen).await {
+    match health::check(config.listen).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(reason) => {
             eprintln!("unhealthy: {reason}");
