@@ -52,9 +52,15 @@ function junkBeacons() {
     () => ({ type: 'application/json', body: JSON.stringify({ route: 'list', metrics: [{ ...entry, value: 1e12 }] }) }),
     () => ({ type: 'application/x-www-form-urlencoded', body: 'route=list&name=LCP&value=1' }),
     () => ({ type: 'text/plain;charset=UTF-8', body: 'x'.repeat(1024 * 1024) }),
-    () => ({ type: 'text/plain;charset=UTF-8', body: JSON.stringify({ route: 'list', metrics: Array(6).fill(entry) }) }),
+    () => ({
+      type: 'text/plain;charset=UTF-8',
+      body: JSON.stringify({ route: 'list', metrics: Array(6).fill(entry) }),
+    }),
     () => ({ type: 'application/json', body: '{"route":"list","metrics":[],"__proto__":{"route":"/x"}}' }),
-    (i) => ({ type: 'text/plain;charset=UTF-8', body: JSON.stringify({ route: 'list', metrics: [{ ...entry, id: `v5-${i}` }] }) }),
+    (i) => ({
+      type: 'text/plain;charset=UTF-8',
+      body: JSON.stringify({ route: 'list', metrics: [{ ...entry, id: `v5-${i}` }] }),
+    }),
   ];
   return Array.from({ length: JUNK_COUNT }, (_, i) => kinds[i % kinds.length](i));
 }

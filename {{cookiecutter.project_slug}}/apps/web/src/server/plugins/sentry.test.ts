@@ -14,6 +14,8 @@ describe('error reports', () => {
     const sent = withoutQueryOrReferer(event);
     expect(JSON.stringify(sent)).not.toContain('s3cret');
     expect(sent.request).toEqual({ url: 'https://web.example/posts/1', headers: { 'user-agent': 'probe/1.0' } });
-    expect(withoutQueryOrReferer({ request: { headers: { referer: 'https://a.example/?t=1' } } })).toEqual({ request: { headers: {} } });
+    expect(withoutQueryOrReferer({ request: { headers: { referer: 'https://a.example/?t=1' } } })).toEqual({
+      request: { headers: {} },
+    });
   });
 });

@@ -79,7 +79,12 @@ describe(`POST ${VITALS_PATH}`, () => {
       for (const rating of VITAL_RATINGS) {
         for (let value = 0; value < 5; value += 1) {
           const metrics = VITAL_NAMES.map((name) => ({ name, value: value / 10, rating }));
-          const answer = await app.inject({ method: 'POST', url: VITALS_PATH, headers: BEACON, payload: JSON.stringify({ route, metrics }) });
+          const answer = await app.inject({
+            method: 'POST',
+            url: VITALS_PATH,
+            headers: BEACON,
+            payload: JSON.stringify({ route, metrics }),
+          });
           expect(answer.statusCode).toBe(204);
         }
       }
