@@ -139,11 +139,14 @@ def test_hostile_text_round_trips_in_resolved_compose_labels(hostile_project):
 
 
 def test_hostile_text_round_trips_in_the_page_title_source(hostile_project):
-    """The site name is a JSON string literal in TypeScript; the server HTML-escapes it into <title>."""
+    """The site name is a string literal in TypeScript (quoted as Prettier quotes it); the server
+    HTML-escapes it into <title>."""
     text, root = hostile_project
     source = (root / "apps/web/src/app/site.ts").read_text(encoding="utf-8")
-    literal = source.split("SITE_NAME = ", 1)[1].rsplit(";", 1)[0]
-    assert json.loads(literal) == text
+    literal = source.split("SITE_NAME =", 1)[1].rsplit(";", 1)[0].strip()
+    node = subprocess.run(["node", "-e", f"process.stdout.write(JSON.stringify({literal}))"],
+                          capture_output=True, text=True, timeout=30)
+    assert json.loads(node.stdout) == text, node.stderr
 
 
 class TitleText(HTMLParser):

@@ -6,6 +6,10 @@
 //   CHROMIUM_PATH       browser to drive (default: the first of the usual system paths)
 //   E2E_BACKEND_URL     use this backend instead of the built-in fake one
 //   E2E_REQUIRE_BROWSER fail instead of skipping when no browser is found
+{%- if cookiecutter.use_redis == "yes" %}
+//   E2E_REDIS_URL       a Redis for the server under test (default none: it counts and caches in
+//                       its own memory, never in the Redis of your dev server that .env names)
+{%- endif %}
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -82,7 +86,7 @@ async function startServer(backendUrl, env = {}) {
     env: {
       ...process.env,
       // The built server as in production, minus the production-only start checks; set
-      // NODE_ENV=production to include them.
+      // NODE_ENV=production to include them{% if cookiecutter.use_redis == "yes" %} (then with E2E_REDIS_URL: production needs a Redis){% endif %}.
       NODE_ENV: process.env.NODE_ENV ?? 'test',
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -91,6 +95,10 @@ async function startServer(backendUrl, env = {}) {
       COMPOSABLE_RUST_BACKEND_URL: backendUrl,
       RATE_LIMIT_MAX: '10000',
       LOG_LEVEL: 'warn',
+{%- if cookiecutter.use_redis == "yes" %}
+      // The REDIS_URL loaded from .env is your dev server's: its counters and cache are not ours.
+      REDIS_URL: process.env.E2E_REDIS_URL,
+{%- endif %}
       ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
