@@ -69,7 +69,8 @@ def run(command, cwd: Path, env=None) -> subprocess.CompletedProcess:
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT_S)
 
 
-# The configuration every checked folder needs; the same file in every bake (no Jinja).
+# The configuration every checked folder needs. .prettierignore differs between bakes only in lines
+# (the lockfile, apps/api) that name no file Prettier would read, so any bake's copy serves.
 CONFIG_FILES = ("eslint.config.js", ".prettierrc.json", ".prettierignore")
 
 
@@ -103,31 +104,38 @@ def distinct_copies(roots: dict, base: Path) -> tuple[list[Path], dict]:
     return copies, bakes_of
 
 
+def check_distinct(roots: dict, folder: Path, toolchain: Path) -> tuple[dict, int]:
+    """ESLint's and Prettier's complaints about each bake, from one run of each over the bakes'
+    distinct files (under `folder`), and how many distinct files there were."""
+    copies, bakes_of = distinct_copies(roots, folder)
+    for linked in (folder, *copies):
+        link_toolchain(linked, toolchain)  # Prettier loads its plugins from the folder it runs in
+    bin_dir = toolchain / ".bin"
+    eslint = run([bin_dir / "eslint", "--format", "json", *copies], folder)
+    assert eslint.returncode in (0, 1), eslint.stdout[-4000:]  # 1: problems found, read from the report
+    ignore_paths = [arg for copy in copies for arg in ("--ignore-path", copy / ".prettierignore")]
+    prettier = run([bin_dir / "prettier", "--list-different", *ignore_paths, *copies], folder)
+    assert prettier.returncode in (0, 1), prettier.stdout[-4000:]
+    complaints = [(Path(r["filePath"]), f"{m['line']}: {m['ruleId']} {m['message']}")
+                  for r in json.loads(eslint.stdout) for m in r["messages"]]
+    complaints += [(folder / line, " not formatted as Prettier formats it") for line in prettier.stdout.split()]
+    problems = {ident: [] for ident in roots}
+    for path, complaint in complaints:
+        for ident in bakes_of[path]:
+            problems[ident].append(f"{Path(*path.relative_to(folder).parts[1:])}:{complaint}")
+    return problems, len(bakes_of)
+
+
 @pytest.fixture(scope="session")
 def matrix_lint(tmp_path_factory, lint_toolchain) -> MatrixLint:
     """Every bake of the matrix, checked by one ESLint and one Prettier run over its distinct files."""
     base = tmp_path_factory.mktemp("lint-matrix")
     roots = {combination_id(c): bake(base / "bakes" / combination_id(c), **c) for c in MATRIX}
     started = time.monotonic()
-    copies, bakes_of = distinct_copies(roots, base / "distinct")
-    for folder in (base / "distinct", *copies):
-        link_toolchain(folder, lint_toolchain)  # Prettier loads its plugins from the folder it runs in
-    bin_dir = lint_toolchain / ".bin"
-    eslint = run([bin_dir / "eslint", "--format", "json", *copies], base / "distinct")
-    assert eslint.returncode in (0, 1), eslint.stdout[-4000:]  # 1: problems found, read from the report
-    ignore_paths = [arg for copy in copies for arg in ("--ignore-path", copy / ".prettierignore")]
-    prettier = run([bin_dir / "prettier", "--list-different", *ignore_paths, *copies], base / "distinct")
-    assert prettier.returncode in (0, 1), prettier.stdout[-4000:]
+    problems, distinct = check_distinct(roots, base / "distinct", lint_toolchain)
     seconds = time.monotonic() - started
-    problems = {ident: [] for ident in roots}
-    complaints = [(Path(r["filePath"]), f"{m['line']}: {m['ruleId']} {m['message']}")
-                  for r in json.loads(eslint.stdout) for m in r["messages"]]
-    complaints += [(base / "distinct" / line, " not formatted as Prettier formats it") for line in prettier.stdout.split()]
-    for path, complaint in complaints:
-        for ident in bakes_of[path]:
-            problems[ident].append(f"{Path(*path.relative_to(base / 'distinct').parts[1:])}:{complaint}")
-    print(f"\nESLint and Prettier over {len(bakes_of)} distinct files of {len(roots)} bakes: {seconds:.1f} s")
-    return MatrixLint(roots, problems, len(bakes_of), seconds)
+    print(f"\nESLint and Prettier over {distinct} distinct files of {len(roots)} bakes: {seconds:.1f} s")
+    return MatrixLint(roots, problems, distinct, seconds)
 
 
 IDS_OF_MATRIX = [combination_id(c) for c in MATRIX]
@@ -233,16 +241,8 @@ HOSTILE_IDS = [*IDS, "title-attack", "92-fits", "93-wraps", "more-single-quotes"
 
 @pytest.mark.parametrize("layout", CHOICES["layout"])
 def test_hostile_answers_pass_lint_and_format_check(tmp_path, lint_toolchain, layout):
-    roots = []
-    for index, name in enumerate(HOSTILE_NAMES):
-        root = bake(tmp_path / HOSTILE_IDS[index], project_name=name, project_slug="hostile", description=name,
-                    author_name=name, layout=layout)
-        link_toolchain(root, lint_toolchain)
-        roots.append(root)
-    bin_dir = lint_toolchain / ".bin"
-    eslint = run([bin_dir / "eslint", *roots], tmp_path)
-    assert eslint.returncode == 0, eslint.stdout[-4000:]
-    link_toolchain(tmp_path, lint_toolchain)
-    ignore_paths = [arg for root in roots for arg in ("--ignore-path", root / ".prettierignore")]
-    prettier = run([bin_dir / "prettier", "--list-different", *ignore_paths, *roots], tmp_path)
-    assert (prettier.returncode, prettier.stdout) == (0, ""), prettier.stdout
+    roots = {ident: bake(tmp_path / "bakes" / ident, project_name=name, project_slug="hostile", description=name,
+                         author_name=name, layout=layout)
+             for ident, name in zip(HOSTILE_IDS, HOSTILE_NAMES)}
+    problems, _ = check_distinct(roots, tmp_path / "distinct", lint_toolchain)
+    assert problems == {ident: [] for ident in roots}
