@@ -148,15 +148,17 @@ vite.watcher.on('change', sourceChanged);
 // The watcher (chokidar) drops a change of a file within 50 ms of its previous change: a fix saved
 // right after the overlay showed the error would never reach the page (nor the server). So each
 // change is checked again once that window is over, and reported again if the file moved on since.
+/** @param {import('node:fs').Stats} stats */
+const version = (stats) => `${stats.ino} ${stats.size} ${stats.mtimeMs} ${stats.ctimeMs}`;
 /** @param {string} file */
-const fileVersion = (file) => stat(file).then((s) => `${s.ino} ${s.size} ${s.mtimeMs} ${s.ctimeMs}`, () => '');
+const fileVersion = (file) => stat(file).then(version, () => '');
 /**
  * @param {string} file
  * @param {import('node:fs').Stats} [stats] the file as the watcher saw it
  */
 async function recheckChange(file, stats) {
   if (DEPENDENCY.test(file)) return;
-  const seen = stats ? `${stats.ino} ${stats.size} ${stats.mtimeMs} ${stats.ctimeMs}` : await fileVersion(file);
+  const seen = stats ? version(stats) : await fileVersion(file);
   setTimeout(async () => {
     if ((await fileVersion(file)) !== seen) vite.watcher.emit('change', file);
   }, 75);
