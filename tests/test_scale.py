@@ -8,6 +8,7 @@ read the database to see what was written. Two web processes share one Redis. Co
 are asserted, never timings.
 """
 
+import json
 import re
 import time
 from types import SimpleNamespace
@@ -166,6 +167,12 @@ def test_web_metrics_are_on_their_own_port_count_a_known_load_and_keep_labels_bo
                          REDIS_URL=redis_server.url)
     try:
         assert http(f"{stranded.url}/", {"accept": "text/html"}).status == 200, "a degraded page, not an error"
+        # A browser's Web Vitals beacon (as sendBeacon sends a string), so those series exist too.
+        vitals = {"route": "list", "metrics": [{"name": "LCP", "value": 1800, "rating": "good"},
+                                               {"name": "CLS", "value": 0.01, "rating": "good"}]}
+        beacon = http(f"{stranded.url}/vitals", {"content-type": "text/plain;charset=UTF-8"}, "POST",
+                      json.dumps(vitals).encode())
+        assert beacon.status == 204, beacon.text
         assert http(f"{web.url}/metrics").status == 404, "never on the public port"
         assert http(web.metrics_url.replace("/metrics", "/")).status == 404, "the metrics port serves /metrics only"
         before = scrape(web)

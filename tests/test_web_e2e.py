@@ -7,6 +7,7 @@ and check pages, headers, rate limiting, Brotli, hydration and inertness in head
 Nothing here uses Docker: the "runtime image" check copies dist/ alone to an empty folder.
 """
 
+import gzip
 import json
 import re
 import shutil
@@ -224,6 +225,41 @@ def test_hydration_and_client_interaction_work_and_hostile_titles_stay_inert_in_
                  "ok - typing in the filter narrows the list through the reducer",
                  "ok - no page errors, dialogs or console errors"):
         assert line in result.stdout, result.stdout[-6000:]
+
+
+def test_web_vitals_of_a_real_page_load_reach_the_metrics_port_and_junk_adds_no_series(browser_e2e):
+    """The same run (e2e/vitals.js), on a server of its own: a page load in Chromium, then hidden
+    by closing it, shows FCP, TTFB, LCP and CLS samples on the metrics port, labelled by page kind;
+    200 junk beacons (garbage, huge, unknown metrics and ratings, paths as routes, forms) and 1000
+    distinct route values all get a 4xx and leave every Web Vitals line as it was."""
+    result = browser_e2e
+    assert result.returncode == 0, result.stdout[-6000:]
+    for metric in ("FCP", "TTFB", "LCP", "CLS"):
+        assert f"ok - a page load reports {metric} to the metrics port" in result.stdout, result.stdout[-6000:]
+    for line in ("ok - the samples are labelled with the page kind, not the path",
+                 "ok - 200 junk beacons and 1000 distinct route values all get a 4xx",
+                 "ok - junk beacons leave the Web Vitals series and their values unchanged",
+                 "ok - without JavaScript the list renders in full and sends no beacon"):
+        assert line in result.stdout, result.stdout[-6000:]
+
+
+CLIENT_JS_BUDGET_BYTES = 22_000
+CHUNK_REFERENCE = re.compile(r"""["'`](\./[\w.-]+\.js)["'`]""")
+
+
+def test_client_js_on_home_stays_within_22_kb_gzip(server):
+    """Every script `/` makes the browser load (the entry and any chunk it names), gzip -9."""
+    pending, seen, total = [entry_script(http(f"{server.url}/").text)], set(), 0
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        reply = http(server.url + path)
+        assert reply.status == 200, path
+        total += len(gzip.compress(reply.body, compresslevel=9, mtime=0))
+        pending += ["/assets/" + chunk[2:] for chunk in CHUNK_REFERENCE.findall(reply.text)]
+    assert total <= CLIENT_JS_BUDGET_BYTES, f"{total} bytes of gzip JS on / ({sorted(seen)})"
 
 
 DESIGNED_PAGES = ("/", "/posts/1", "/no/such/page", "/?lang=fr")

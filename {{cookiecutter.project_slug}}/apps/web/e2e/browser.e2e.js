@@ -1,6 +1,7 @@
 // End-to-end check in a real browser: server rendering, hydration, a client interaction,
-// inert hostile content, and the design (accessibility in both themes, phone width: design.js). Runs the built server (`build` first) against a fake backend
-// whose post titles try to break out of the page.
+// inert hostile content, the design (accessibility in both themes, phone width: design.js) and
+// Web Vitals reaching the metrics port (vitals.js). Runs the built server (`build` first) against
+// a fake backend whose post titles try to break out of the page.
 //
 //   CHROMIUM_PATH       browser to drive (default: the first of the usual system paths)
 //   E2E_BACKEND_URL     use this backend instead of the built-in fake one
@@ -14,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
 import { checkBothThemes, checkDesign, openDesignPage } from './design.js';
+import { checkWebVitals } from './vitals.js';
 
 export const HOSTILE_POSTS = [
   { id: 1, title: '</script><script>window.__pwned = 1</script>', body: 'closes the state element' },
@@ -74,6 +76,7 @@ async function waitForServer(url, child) {
 async function startServer(backendUrl, env = {}) {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
+  const metricsPort = await freePort();
   const server = spawn(process.execPath, ['dist/server/index.cjs'], {
     env: {
       ...process.env,
@@ -83,7 +86,7 @@ async function startServer(backendUrl, env = {}) {
       HOST: '127.0.0.1',
       PORT: String(port),
       // Prometheus /metrics listens too: a free port, so another server on this machine is no obstacle.
-      METRICS_PORT: String(await freePort()),
+      METRICS_PORT: String(metricsPort),
       COMPOSABLE_RUST_BACKEND_URL: backendUrl,
       RATE_LIMIT_MAX: '10000',
       LOG_LEVEL: 'warn',
@@ -101,7 +104,7 @@ async function startServer(backendUrl, env = {}) {
     server.kill('SIGTERM');
     throw error;
   }
-  return { origin, server };
+  return { origin, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, server };
 }
 
 function check(condition, message) {
@@ -207,6 +210,12 @@ async function main() {
     const pages = ['/', `/posts/${state.posts[0].id}`, '/no/such/page', '/?lang=fr'];
     await checkDesign(browser, origin, pages, check);
     await checkDesignOfStates(browser, origin, state.posts[0].id);
+    const fresh = await startServer(backendUrl);
+    try {
+      await checkWebVitals(browser, fresh.origin, fresh.metricsUrl, check);
+    } finally {
+      fresh.server.kill('SIGTERM');
+    }
 
     check(problems.length === 0, `no page errors, dialogs or console errors${problems.length ? `: ${problems.join('; ')}` : ''}`);
   } finally {

@@ -6,6 +6,7 @@ import type { AppState } from '../app/state.js';
 import { createAppStore } from '../app/store.js';
 import { carriedState, keepStateAcrossReload } from './dev-state.js';
 import { createPostsApi } from './posts-api.js';
+import { reportWebVitals } from './web-vitals.js';
 
 const served = document.getElementById(STATE_ELEMENT_ID)?.textContent;
 const target = document.getElementById('app');
@@ -18,6 +19,7 @@ if (served && target) {
     ? (target.replaceChildren(), mount(App, { target, props: { store } }))
     : hydrate(App, { target, props: { store } });
   if (!carried) store.dispatch({ type: 'hydrated' });
+  reportWebVitals(store.state.route.name);
 
   if (import.meta.hot) {
     // `dev`. A component edit never gets here: the Svelte plugin swaps the component in place.

@@ -22,6 +22,7 @@ import { createPageShell } from './render/page.js';
 import apiRoutes from './routes/api.js';
 import healthRoutes from './routes/health.js';
 import pageRoutes from './routes/pages.js';
+import vitalsRoutes from './routes/vitals.js';
 
 /**
  * Fly's proxy reuses its connections to a Machine (it closed idle ones after 60 s until 2023 and
@@ -98,6 +99,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   registerErrorHandlers(app, shell, overrides.devErrors);
 
   await app.register(healthRoutes, { backend });
+  await app.register(vitalsRoutes);
 {%- if cookiecutter.use_redis == "yes" %}
   // Cached only answers of a real backend, under a key of its URL: two backends never share one.
   const data = app.redis && config.backendUrl ? withRedisCache(backend, app.redis, config.backendUrl) : backend;

@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { VitalsReport } from '../app/vitals.js';
 import { REFUSALS, type BackendObserver } from './backend.js';
 
 /**
  * Every metric this server records (beside prom-client's defaults: event-loop lag, heap, RSS, CPU);
  * the dashboard in docs/grafana/ and the tests read the names here. Labels take few values:
- * `route` is the route pattern (`/posts/:id`) or `unmatched`, never a raw path.
+ * `route` is the route pattern (`/posts/:id`) or `unmatched`, never a raw path; the Web Vitals'
+ * `route` is the page kind (`list`, `post`, `notFound`) and `metric`, `rating` come from fixed lists.
  */
 export const METRIC_NAMES = {
   httpRequests: 'http_requests_total',
@@ -16,7 +18,17 @@ export const METRIC_NAMES = {
   backendRequestDuration: 'backend_request_duration_seconds',
   backendRequestErrors: 'backend_request_errors_total',
   backendCircuitState: 'backend_circuit_state',
+  webVitals: 'web_vitals_seconds',
+  webVitalsCls: 'web_vitals_cls',
 } as const;
+
+/**
+ * Buckets holding every "good" and "poor" threshold of the timed vitals (INP 0.2/0.5 s,
+ * TTFB 0.8/1.8 s, FCP 1.8/3 s, LCP 2.5/4 s), so each rating is a bucket boundary.
+ */
+const VITALS_SECONDS_BUCKETS = [0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1, 1.8, 2.5, 3, 4, 6, 10, 20, 60];
+/** CLS has no unit: good up to 0.1, poor above 0.25. */
+const CLS_BUCKETS = [0.01, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2];
 
 /** prom-client's default metrics that the dashboard reads (`collectDefaultMetrics` registers them). */
 export const RUNTIME_METRIC_NAMES = [
@@ -41,6 +53,8 @@ export interface Metrics {
   rateLimited(): void;
   /** Records the backend client's calls and circuit state. */
   backend: BackendObserver;
+  /** Records a browser's Web Vitals report (already checked by parseVitalsReport). */
+  webVitals(report: VitalsReport): void;
 }
 
 /** One registry per app (tests build many apps in one process). */
@@ -80,6 +94,21 @@ export function createMetrics(): Metrics {
   });
   const circuit = new Gauge({ name: METRIC_NAMES.backendCircuitState, help: help.circuit, registers });
   circuit.set(CIRCUIT_STATES.closed);
+  const vitalsHelp = 'Web Vitals reported by browsers (milliseconds recorded as seconds), by metric, page kind and rating';
+  const vitals = new Histogram({
+    name: METRIC_NAMES.webVitals,
+    help: `${vitalsHelp}: LCP, INP, FCP, TTFB`,
+    labelNames: ['metric', 'route', 'rating'],
+    buckets: VITALS_SECONDS_BUCKETS,
+    registers,
+  });
+  const cls = new Histogram({
+    name: METRIC_NAMES.webVitalsCls,
+    help: 'Cumulative Layout Shift reported by browsers, by page kind and rating',
+    labelNames: ['route', 'rating'],
+    buckets: CLS_BUCKETS,
+    registers,
+  });
 
   return {
     registry,
@@ -92,6 +121,12 @@ export function createMetrics(): Metrics {
         if (failure !== null) backendErrors.inc({ operation, reason: failure });
       },
       circuit: (state) => circuit.set(CIRCUIT_STATES[state]),
+    },
+    webVitals({ route, metrics }) {
+      for (const { name, value, rating } of metrics) {
+        if (name === 'CLS') cls.observe({ route, rating }, value);
+        else vitals.observe({ metric: name, route, rating }, value / 1000);
+      }
     },
   };
 }
