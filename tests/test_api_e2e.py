@@ -5,8 +5,10 @@ target directory shared by the whole suite, so the dependencies compile once per
 """
 
 import json
+import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from conftest import bake
 from fixtures.api import WRITE_TOKEN, build_api, cargo, cargo_env, get, request, start_api, wait_for
 from fixtures.projects import start_web
 from servers import free_port, status_of
+from test_docs import Project, readme_configuration, set_by_fly
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +52,11 @@ def test_database_none_variant_keeps_posts_in_memory_and_still_builds_the_postgr
     cargo(crate, "clippy", "--locked", "--all-targets", "--all-features", "--", "-D", "warnings")
     result = cargo(crate, "test", "--locked")
     assert "Running tests/http.rs" in result.stdout
+    binary = build_api(crate, tmp_path)
+    declared, _ = declared_variables(binary)
+    assert "PORT" in declared and "DATABASE_URL" not in declared
+    problems = docs_disagreeing_with_help(binary, crate, project)
+    assert not problems, "\n".join(problems)
 
 
 def test_bad_configuration_stops_the_api_with_one_line_and_exit_1(api_binary):
@@ -57,6 +65,85 @@ def test_bad_configuration_stops_the_api_with_one_line_and_exit_1(api_binary):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == ['configuration error: invalid PORT="eighty": '
                                                   'expected a port number from 1 to 65535']
+
+
+def declared_variables(api_binary: Path, **env: str) -> tuple[dict[str, str | None], str]:
+    """({variable: default or None}, the help) as `api --help` lists what the build reads."""
+    result = subprocess.run([str(api_binary), "--help"], env=cargo_env(**env), text=True, capture_output=True,
+                            timeout=30)
+    assert result.returncode == 0, result.stderr
+    pattern = r"\[env: ([A-Z][A-Z0-9_]*)[^\]]*\](?: \[default: ([^\]]*)\])?"
+    return {m[1]: m[2] for m in re.finditer(pattern, result.stdout)}, result.stdout
+
+
+def test_api_help_never_shows_a_secret_and_a_bad_secret_is_never_echoed(api_binary):
+    secret = "never-shown-" * 4
+    declared, help_text = declared_variables(api_binary, API_WRITE_TOKEN=secret, RATE_LIMIT_BURST="7",
+                                             DATABASE_URL=f"postgres://app:{secret}@db/app",
+                                             DATABASE_READ_URL=f"postgres://app:{secret}@replica/app")
+    assert "RATE_LIMIT_BURST=7]" in help_text  # the current values of the others are shown
+    assert secret not in help_text
+    _, help_text = declared_variables(api_binary, PORT="eighty", API_WRITE_TOKEN="short-" + secret[:8])
+    assert "[env: PORT=eighty]" in help_text and secret[:8] not in help_text  # help comes before the checks
+    for name, value in [("API_WRITE_TOKEN", "short-" + secret[:8]), ("DATABASE_URL", f"mysql://app:{secret}@db/app"),
+                        ("DATABASE_READ_URL", f"mysql://app:{secret}@replica/app")]:
+        env = cargo_env(**{"DATABASE_URL": "postgres://app@127.0.0.1:1/app", name: value})
+        result = subprocess.run([str(api_binary)], env=env, text=True, capture_output=True, timeout=30)
+        assert result.returncode == 1
+        assert result.stderr.startswith(f"configuration error: invalid {name}: expected "), result.stderr
+        assert value not in result.stderr and secret[:8] not in result.stderr
+
+
+def test_a_blank_variable_is_unset_and_a_flag_error_names_the_variable(api_binary):
+    """As in an `.env` line `PORT=`: the default applies, no configuration error."""
+    env = cargo_env(PORT=" ", METRICS_PORT="", API_WRITE_TOKEN="", DATABASE_URL="postgres://app@127.0.0.1:1/app")
+    result = subprocess.run([str(api_binary), "healthcheck"], env=env, text=True, capture_output=True, timeout=30)
+    assert "configuration error" not in result.stderr, result.stderr
+    result = subprocess.run([str(api_binary), "--rate-limit-burst", "many"], env=env, text=True,
+                            capture_output=True, timeout=30)
+    assert (result.returncode, result.stderr) == (1, 'configuration error: invalid RATE_LIMIT_BURST="many": '
+                                                     'expected a positive number of requests\n')
+    result = subprocess.run([str(api_binary), "bogus"], env=env, text=True, capture_output=True, timeout=30)
+    assert result.returncode == 2 and "unrecognized subcommand 'bogus'" in result.stderr
+
+
+def test_api_help_lists_exactly_what_the_docs_list_with_the_same_defaults(api_binary, api_crate, baked_monorepo):
+    """The variables and defaults are declared once, in config.rs's `Settings`: `api --help`
+    lists them as built; config.rs's table, the README's table and .env.example must agree."""
+    problems = docs_disagreeing_with_help(api_binary, api_crate, baked_monorepo)
+    assert not problems, "\n".join(problems)
+
+
+def docs_disagreeing_with_help(api_binary: Path, api_crate: Path, project: Path) -> list[str]:
+    declared, _ = declared_variables(api_binary)
+    features = set(tomllib.loads((api_crate / "Cargo.toml").read_text())["features"]["default"])
+    problems = []
+
+    table = {}
+    for m in re.finditer(r"^//! \| `([A-Z][A-Z0-9_]*)` \| ([^|]*) \|(.*)\|$",
+                         (api_crate / "src" / "config.rs").read_text(), re.M):
+        gate = re.search(r"\(feature `([\w-]+)`\)", m[3])
+        if gate is None or gate[1] in features:
+            table[m[1]] = m[2].strip()
+    problems += [f"config.rs's table lacks {name}" for name in sorted(declared.keys() - table.keys())]
+    problems += [f"config.rs's table lists {name}, which `api --help` does not" for name in sorted(table.keys() - declared.keys())]
+    for name, default in declared.items():
+        if name in table and default is not None and table[name] != f"`{default}`":
+            problems.append(f"config.rs's table: {name} defaults to {table[name]}, `api --help` to {default}")
+
+    readme = {name for name, labels in readme_configuration(Project({}, project)).items() if "API" in labels}
+    problems += [f"README's configuration table lacks {name} for the API" for name in sorted(declared.keys() - readme)]
+    problems += [f"README's configuration table says the API reads {name}" for name in sorted(readme - declared.keys())]
+
+    example = (project / ".env.example").read_text()
+    listed = dict(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]*)=(.*)$", example, re.M))
+    problems += [f".env.example lacks {name}" for name in sorted(declared) if name not in listed and not set_by_fly(name)]
+    api_section = example.partition("# --- API")[2].partition("\n# --- ")[0]
+    for name, value in re.findall(r"^([A-Z][A-Z0-9_]*)=(\d+)$", api_section, re.M):
+        if declared.get(name, value) != value:
+            problems.append(f".env.example sets {name}={value}, its default is {declared[name]}")
+    assert len(declared) >= 15, declared
+    return problems
 
 
 def test_api_serves_posts_from_postgres_over_http(api_server):

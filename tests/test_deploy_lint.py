@@ -323,7 +323,7 @@ def metrics_port_default(app: Path) -> int:
     """The METRICS_PORT each server uses when the variable is unset, read from its config module."""
     rust = app / "src" / "config.rs"
     if rust.is_file():
-        return int(re.search(r'var\("METRICS_PORT"\).*?\.unwrap_or\((\d+)\)', rust.read_text(), re.S).group(1))
+        return int(re.search(r"default_value_t = (\d+)\b[^\n]*\n\s*pub metrics_port:", rust.read_text()).group(1))
     config = (app / "src" / "server" / "config.ts").read_text()
     return int(re.search(r"integer\(env, 'METRICS_PORT', (\d+),", config).group(1))
 

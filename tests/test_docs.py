@@ -393,13 +393,15 @@ def cargo_features(manifest: Path) -> tuple[set[str], set[str]]:
 
 
 def api_subcommands(manifest: Path, features: set[str]) -> set[str]:
-    """The words `api <word>` accepts when built with `features`, read from its main.rs."""
+    """The words `api <word>` accepts when built with `features`: the variants of main.rs's clap
+    `enum Command` in kebab case, and clap's own `help`."""
     cargo = tomllib.loads(manifest.read_text(encoding="utf-8"))
     main = manifest.parent / cargo.get("bin", [{}])[0].get("path", "src/main.rs")
     source = main.read_text(encoding="utf-8")
-    parse = source[source.index("fn parse_command"):]
-    offset = source.index("fn parse_command")
-    return {m[1] for m in re.finditer(r'Some\("([\w-]+)"\)', parse) if compiled_in(source, offset + m.start(), features)}
+    start = source.index("enum Command {")
+    body = source[start:source.index("\n}", start)]
+    variants = (m for m in re.finditer(r"^    ([A-Z]\w*),$", body, re.M) if compiled_in(source, start + m.start(), features))
+    return {re.sub(r"(?<!^)([A-Z])", r"-\1", m[1]).lower() for m in variants} | {"help"}
 
 
 def cargo_problems(project: Project, cwd: Path, argv: list[str]) -> list[str]:
@@ -424,7 +426,7 @@ def cargo_problems(project: Project, cwd: Path, argv: list[str]) -> list[str]:
     every, defaults = cargo_features(manifest)
     problems = [f"no Cargo feature {name!r} in {manifest.relative_to(project.root)}" for name in wanted - every]
     enabled = every if "--all-features" in own else wanted | (defaults if defaults_on else set())
-    if args[0] == "run" and passed:
+    if args[0] == "run" and passed and not passed[0].startswith("-"):
         available = api_subcommands(manifest, enabled)
         if passed[0] not in available:
             problems.append(f"`{passed[0]}` is not a subcommand of the API built with features {sorted(enabled)}"
@@ -498,13 +500,11 @@ def web_reads(project: Project) -> set[str]:
 
 
 def api_reads(project: Project) -> set[str]:
-    """What the API reads as built by default (as it runs and deploys): `var("NAME")` in its
-    config module, outside code compiled only for features that are off."""
+    """What the README's table says the API reads. The slow tier (test_api_e2e.py) checks that
+    list, config.rs's table and .env.example against what the built `api --help` declares."""
     if project.api is None:
         return set()
-    source = (project.api / "src" / "config.rs").read_text(encoding="utf-8")
-    _, defaults = cargo_features(project.api / "Cargo.toml")
-    return {m[1] for m in re.finditer(rf'var\("({ENV_NAME})"\)', source) if compiled_in(source, m.start(), defaults)}
+    return {name for name, labels in readme_configuration(project).items() if "API" in labels}
 
 
 def process_env_reads(paths) -> set[str]:
@@ -573,8 +573,8 @@ def test_every_documented_variable_is_read_by_what_the_doc_says_reads_it(project
 
 
 def test_each_config_module_documents_exactly_the_variables_it_reads(project):
-    """config.ts documents each variable on its field, config.rs in its module table: what a
-    reader of the source sees must be what it reads (every feature's, as the table marks them)."""
+    """config.ts documents each variable on its field: what a reader of the source sees must be
+    what it reads. (config.rs's table is checked against `api --help` in test_api_e2e.py.)"""
     web = (project.web / "src" / "server" / "config.ts").read_text(encoding="utf-8")
     web_documented = set()
     for comment in re.findall(r"/\*\*[\s*]*(.*?)\*/", web, re.S):
@@ -583,12 +583,6 @@ def test_each_config_module_documents_exactly_the_variables_it_reads(project):
         web_documented |= set(re.findall(ENV_NAME, re.match(r"[A-Z, ]*(?=:)|", comment)[0]))
     problems = [f"config.ts reads {name} but documents it on no field" for name in sorted(web_reads(project) - web_documented)]
     problems += [f"config.ts documents {name}, which it does not read" for name in sorted(web_documented - web_reads(project))]
-    if project.api is not None:
-        rust = (project.api / "src" / "config.rs").read_text(encoding="utf-8")
-        table = set(re.findall(rf"^//! \| `({ENV_NAME})` \|", rust, re.M))
-        reads = set(re.findall(rf'var\("({ENV_NAME})"\)', rust))
-        problems += [f"config.rs reads {name}, missing from its module table" for name in sorted(reads - table)]
-        problems += [f"config.rs's module table lists {name}, which it does not read" for name in sorted(table - reads)]
     assert not problems, "\n".join(problems)
 
 

@@ -1,5 +1,9 @@
 //! The whole configuration, read from the environment once at start and validated.
 //!
+//! Each variable is declared once, in [`Settings`]: its name, default and help, which
+//! `api --help` lists. A blank value counts as unset; a bad one stops the API with one line
+//! naming the variable, without its value when the variable holds a secret.
+//!
 //! | variable | default | meaning |
 //! | --- | --- | --- |
 //! | `HOST` | `0.0.0.0` | IP address to listen on (`::` for IPv6, e.g. Fly's private network) |
@@ -26,13 +30,116 @@
 //! | `PRIMARY_REGION` | set by fly.toml | the region of the writable database: writes elsewhere are replayed there (feature `multi-region`) |
 //! | `READ_YOUR_WRITES_SECS` | `5` | after a write, the client's reads use `DATABASE_URL` this long (feature `multi-region`) |
 
+use std::ffi::OsString;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
 use axum::http::HeaderValue;
+use clap::Parser;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use tracing_subscriber::EnvFilter;
+
+/// Every variable the API reads, as `api --help` lists it: the field's name in capitals is the
+/// variable (a flag of the same name, `--rate-limit-burst`, overrides it for one run).
+#[derive(Debug, Clone, Parser)]
+#[command(name = "api")]
+pub struct Settings {
+    /// IP address to listen on (`::` for IPv6, e.g. Fly's private network)
+    #[arg(long, env, default_value = "0.0.0.0", value_parser = parsed::<IpAddr>("an IP address such as 0.0.0.0 or ::"))]
+    pub host: IpAddr,
+    /// TCP port
+    #[arg(long, env, default_value_t = 8080, value_parser = positive::<u16>(PORT_NUMBER))]
+    pub port: u16,
+    /// Port of the Prometheus `/metrics` server, on HOST too; never the API's port
+    #[arg(long, env, default_value_t = 9092, value_parser = positive::<u16>(METRICS_PORT_NUMBER))]
+    pub metrics_port: u16,
+    /// Comma-separated origins allowed to call the API from a browser, or `*`; empty allows none
+    #[arg(long, env, default_value = "", hide_default_value = true, value_parser = cors_origins)]
+    pub cors_allowed_origins: CorsOrigins,
+    /// A request still running after this many seconds is answered with 408
+    #[arg(long, env, default_value_t = 10, value_parser = positive::<u64>(SECONDS))]
+    pub request_timeout_secs: u64,
+    /// Larger bodies are refused with 413
+    #[arg(long, env, default_value_t = 64 * 1024, value_parser = positive::<usize>("a positive number of bytes"))]
+    pub request_body_limit_bytes: usize,
+    /// Bearer token every write needs (32+ characters); unset refuses all writes
+    #[arg(long, env, hide_env_values = true, value_parser = write_token)]
+    pub api_write_token: Option<WriteToken>,
+    /// Requests per second one client may make, sustained
+    #[arg(long, env, default_value_t = 100, value_parser = positive::<u32>(REQUESTS))]
+    pub rate_limit_per_second: u32,
+    /// Requests one client may make at once before the per-second rate applies
+    #[arg(long, env, default_value_t = 200, value_parser = positive::<u32>(REQUESTS))]
+    pub rate_limit_burst: u32,
+    /// Requests served at once by this process, all routes together; more are refused with 503
+    #[arg(long, env, default_value_t = 128, value_parser = positive::<usize>(REQUESTS))]
+    pub max_concurrent_requests: usize,
+    /// Client connections open at once (fewer if the file-descriptor limit is lower); more wait
+    #[arg(long, env, default_value_t = 1024, value_parser = positive::<usize>(CONNECTIONS))]
+    pub max_connections: usize,
+    /// Seconds a connection has to send a whole request head after it opens or after its last
+    /// response (so also how long an idle keep-alive connection stays open)
+    #[arg(long, env, default_value_t = 10, value_parser = positive::<u64>(SECONDS))]
+    pub header_read_timeout_secs: u64,
+    /// A connection on which no byte moves either way this many seconds is closed; more than
+    /// REQUEST_TIMEOUT_SECS
+    #[arg(long, env, default_value_t = 30, value_parser = positive::<u64>(SECONDS))]
+    pub idle_timeout_secs: u64,
+    /// Seconds an `Idempotency-Key` stays bound to the post it created; later the key is free
+    #[arg(long, env, default_value_t = IDEMPOTENCY_KEY_TTL_SECS, value_parser = positive::<u64>(SECONDS))]
+    pub idempotency_key_ttl_secs: u64,
+    /// Set by Fly: a client is then the `Fly-Client-IP` its proxy sets, not the socket peer
+    #[arg(long, env)]
+    pub fly_app_name: Option<String>,
+    /// Log filter (`tracing_subscriber::EnvFilter` syntax)
+    #[arg(long, env, default_value = "info", value_parser = log_filter)]
+    pub rust_log: String,
+    /// `postgres://user:password@host:5432/database` (required)
+    #[cfg(feature = "postgres")]
+    #[arg(long, env, hide_env_values = true, value_parser = postgres_url(DATABASE_URL))]
+    pub database_url: Option<String>,
+    /// Pool size per instance
+    #[cfg(feature = "postgres")]
+    #[arg(long, env, default_value_t = 5, value_parser = positive::<u32>(CONNECTIONS))]
+    pub database_max_connections: u32,
+    /// Seconds a request waits for a database connection
+    #[cfg(feature = "postgres")]
+    #[arg(long, env, default_value_t = 3, value_parser = positive::<u64>(SECONDS))]
+    pub database_acquire_timeout_secs: u64,
+    /// A read replica (the nearest one on Fly); unset reads from DATABASE_URL
+    #[cfg(feature = "multi-region")]
+    #[arg(long, env, hide_env_values = true, value_parser = postgres_url("a URL such as postgres://user:password@replica:5433/database"))]
+    pub database_read_url: Option<String>,
+    /// Set by Fly: the region this Machine runs in
+    #[cfg(feature = "multi-region")]
+    #[arg(long, env, value_parser = region_code)]
+    pub fly_region: Option<String>,
+    /// Set by fly.toml: the region of the writable database, where writes elsewhere are replayed
+    #[cfg(feature = "multi-region")]
+    #[arg(long, env, value_parser = region_code)]
+    pub primary_region: Option<String>,
+    /// After a write, the client's reads use DATABASE_URL this many seconds
+    #[cfg(feature = "multi-region")]
+    #[arg(long, env, default_value_t = 5, value_parser = positive::<u64>(SECONDS))]
+    pub read_your_writes_secs: u64,
+}
+
+const PORT_NUMBER: &str = "a port number from 1 to 65535";
+const METRICS_PORT_NUMBER: &str = "a port number from 1 to 65535, other than PORT";
+const SECONDS: &str = "a positive whole number of seconds";
+const REQUESTS: &str = "a positive number of requests";
+const CONNECTIONS: &str = "a positive number of connections";
+#[cfg(feature = "postgres")]
+const DATABASE_URL: &str = "a URL such as postgres://user:password@host:5432/database";
+
+/// Shortest `API_WRITE_TOKEN` accepted: `openssl rand -hex 32` gives 64 characters.
+pub const WRITE_TOKEN_MIN_CHARS: usize = 32;
+
+/// Stripe keeps idempotency keys 24 hours: longer than any client's retries.
+const IDEMPOTENCY_KEY_TTL_SECS: u64 = 24 * 60 * 60;
+pub const DEFAULT_IDEMPOTENCY_KEY_TTL: Duration = Duration::from_secs(IDEMPOTENCY_KEY_TTL_SECS);
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -79,27 +186,6 @@ pub struct Regions {
 
 #[cfg(feature = "multi-region")]
 impl Regions {
-    fn from_vars(
-        var: &impl Fn(&str) -> Option<String>,
-        default_window: Duration,
-    ) -> Result<Self, ConfigError> {
-        let current = region_code(var("FLY_REGION"), "FLY_REGION")?;
-        let primary = region_code(var("PRIMARY_REGION"), "PRIMARY_REGION")?;
-        if current.is_some() && primary.is_none() {
-            return Err(invalid(
-                "PRIMARY_REGION",
-                None,
-                "the region of the writable database, e.g. sjc (fly.toml's primary_region sets it)",
-            ));
-        }
-        Ok(Self {
-            current,
-            primary,
-            read_your_writes: seconds(var("READ_YOUR_WRITES_SECS"), "READ_YOUR_WRITES_SECS")?
-                .unwrap_or(default_window),
-        })
-    }
-
     /// The region a write must be replayed to, when it is not this one.
     pub fn replay_writes_to(&self) -> Option<&str> {
         match (&self.current, &self.primary) {
@@ -119,9 +205,6 @@ impl fmt::Debug for WriteToken {
     }
 }
 
-/// Shortest `API_WRITE_TOKEN` accepted: `openssl rand -hex 32` gives 64 characters.
-pub const WRITE_TOKEN_MIN_CHARS: usize = 32;
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     pub per_client_per_second: u32,
@@ -136,19 +219,6 @@ pub struct ConnectionLimits {
     pub header_read_timeout: Duration,
     pub idle_timeout: Duration,
 }
-
-impl Default for ConnectionLimits {
-    fn default() -> Self {
-        Self {
-            max_connections: 1024,
-            header_read_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-/// Stripe keeps idempotency keys 24 hours: longer than any client's retries.
-pub const DEFAULT_IDEMPOTENCY_KEY_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CorsOrigins {
@@ -176,307 +246,274 @@ impl fmt::Debug for DatabaseConfig {
     }
 }
 
+/// Every default of [`Settings`], for tests and code that build a part of the configuration.
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self {
-            cors_allowed_origins: CorsOrigins::List(Vec::new()),
-            request_timeout: Duration::from_secs(10),
-            request_body_limit: 64 * 1024,
-            write_token: None,
-            limits: Limits {
-                per_client_per_second: 100,
-                per_client_burst: 200,
-                max_concurrent_requests: 128,
-            },
-            on_fly: false,
-            #[cfg(feature = "multi-region")]
-            regions: Regions {
-                current: None,
-                primary: None,
-                read_your_writes: Duration::from_secs(5),
-            },
-        }
+        Settings::defaults().http()
+    }
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Settings::defaults().connections()
     }
 }
 
 /// A bad or missing variable; its `Display` is the one line printed before exiting.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {variable}{}: expected {expected}", .value.as_ref().map(|value| format!("={value:?}")).unwrap_or_default())]
 pub struct ConfigError {
-    pub variable: &'static str,
+    pub variable: String,
     /// The offending value, or `None` when it is missing or must not be printed.
     pub value: Option<String>,
-    pub expected: &'static str,
+    pub expected: String,
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.value {
-            Some(value) => write!(
-                f,
-                "invalid {}={value:?}: expected {}",
-                self.variable, self.expected
-            ),
-            None => write!(f, "invalid {}: expected {}", self.variable, self.expected),
-        }
-    }
+/// Why the command line and environment give no command to run.
+#[derive(Debug)]
+pub enum ParseError {
+    /// A variable (or its flag) is bad: print the line, exit 1.
+    Config(ConfigError),
+    /// `--help`, `--version` or a wrong command: clap prints it and picks the exit status.
+    Usage(clap::Error),
 }
 
-impl std::error::Error for ConfigError {}
+/// What a value parser says a variable should be; clap keeps it as the error's source.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Expected(String);
 
-impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+/// Parses `args` as `P` declares them, each declared variable read through `lookup` (a blank
+/// value is unset) and given as its flag before the command line's own, which win.
+pub fn parse<P: Parser>(
+    args: impl IntoIterator<Item = OsString>,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<P, ParseError> {
+    let mut declared = P::command().bin_name("api");
+    declared.build(); // finishes each argument, as `config_error` reads them
+    let mut args = args.into_iter();
+    let program = args.next().unwrap_or_else(|| "api".into());
+    let given: Vec<OsString> = args.collect();
+    let from_env = declared.get_arguments().filter_map(|arg| {
+        let value = lookup(arg.get_env()?.to_str()?).filter(|value| !value.trim().is_empty())?;
+        Some(OsString::from(format!("--{}={value}", arg.get_long()?)))
+    });
+    // `--help` answers before any value is checked: it shows each variable's current value
+    // (clap reads the process environment for that), a bad one too, a secret never.
+    if !given.is_empty() {
+        let asked = std::iter::once(program.clone()).chain(given.clone());
+        if let Err(help) = declared.clone().try_get_matches_from(asked)
+            && help.kind() == ErrorKind::DisplayHelp
+        {
+            return Err(ParseError::Usage(help));
+        }
+    }
+    let parser = declared
+        .clone()
+        .args_override_self(true)
+        .mut_args(|arg| arg.env(None::<&str>));
+    let matches = parser
+        .try_get_matches_from(std::iter::once(program).chain(from_env).chain(given))
+        .map_err(|error| match config_error(&error, &declared) {
+            Some(config) => ParseError::Config(config),
+            None => ParseError::Usage(error),
+        })?;
+    P::from_arg_matches(&matches).map_err(ParseError::Usage)
+}
+
+/// clap's error for a bad value, as a line naming the variable, not the flag.
+fn config_error(error: &clap::Error, declared: &clap::Command) -> Option<ConfigError> {
+    let Some(ContextValue::String(flag)) = error.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let arg = declared
+        .get_arguments()
+        .find(|arg| arg.to_string() == *flag)?;
+    let value = match error.get(ContextKind::InvalidValue) {
+        Some(ContextValue::String(value)) if !arg.is_hide_env_values_set() => Some(value.clone()),
+        _ => None,
+    };
+    let expected = std::error::Error::source(error)?.downcast_ref::<Expected>()?;
+    Some(ConfigError {
+        variable: arg.get_env()?.to_string_lossy().into_owned(),
+        value,
+        expected: expected.0.clone(),
+    })
+}
+
+impl Settings {
+    fn defaults() -> Self {
+        match parse(["api".into()], |_| None) {
+            Ok(settings) => settings,
+            Err(error) => unreachable!("the declared defaults are valid: {error:?}"),
+        }
     }
 
-    /// Reads every variable through `lookup`, so tests need not touch the process environment.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-        let defaults = HttpConfig::default();
-
-        let host: IpAddr = parse(var("HOST"), "HOST", "an IP address such as 0.0.0.0 or ::")?
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        let port = positive::<u16>(var("PORT"), "PORT", PORT_NUMBER)?.unwrap_or(8080);
-        let metrics_port =
-            positive::<u16>(var("METRICS_PORT"), "METRICS_PORT", METRICS_PORT_NUMBER)?
-                .unwrap_or(9092);
-        // Also when METRICS_PORT is left at its default: the two listeners cannot share a port.
-        if metrics_port == port {
-            return Err(invalid(
-                "METRICS_PORT",
-                var("METRICS_PORT"),
-                METRICS_PORT_NUMBER,
-            ));
-        }
-
-        let http = HttpConfig {
-            cors_allowed_origins: cors_origins(var("CORS_ALLOWED_ORIGINS"))?,
-            request_timeout: seconds(var("REQUEST_TIMEOUT_SECS"), "REQUEST_TIMEOUT_SECS")?
-                .unwrap_or(defaults.request_timeout),
-            request_body_limit: positive(
-                var("REQUEST_BODY_LIMIT_BYTES"),
-                "REQUEST_BODY_LIMIT_BYTES",
-                "a positive number of bytes",
-            )?
-            .unwrap_or(defaults.request_body_limit),
-            write_token: write_token(var("API_WRITE_TOKEN"))?,
+    fn http(&self) -> HttpConfig {
+        HttpConfig {
+            cors_allowed_origins: self.cors_allowed_origins.clone(),
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            request_body_limit: self.request_body_limit_bytes,
+            write_token: self.api_write_token.clone(),
             limits: Limits {
-                per_client_per_second: positive(
-                    var("RATE_LIMIT_PER_SECOND"),
-                    "RATE_LIMIT_PER_SECOND",
-                    "a positive number of requests",
-                )?
-                .unwrap_or(defaults.limits.per_client_per_second),
-                per_client_burst: positive(
-                    var("RATE_LIMIT_BURST"),
-                    "RATE_LIMIT_BURST",
-                    "a positive number of requests",
-                )?
-                .unwrap_or(defaults.limits.per_client_burst),
-                max_concurrent_requests: positive(
-                    var("MAX_CONCURRENT_REQUESTS"),
-                    "MAX_CONCURRENT_REQUESTS",
-                    "a positive number of requests",
-                )?
-                .unwrap_or(defaults.limits.max_concurrent_requests),
+                per_client_per_second: self.rate_limit_per_second,
+                per_client_burst: self.rate_limit_burst,
+                max_concurrent_requests: self.max_concurrent_requests,
             },
-            on_fly: var("FLY_APP_NAME").is_some(),
+            on_fly: self.fly_app_name.is_some(),
             #[cfg(feature = "multi-region")]
-            regions: Regions::from_vars(&var, defaults.regions.read_your_writes)?,
-        };
+            regions: Regions {
+                current: self.fly_region.clone(),
+                primary: self.primary_region.clone(),
+                read_your_writes: Duration::from_secs(self.read_your_writes_secs),
+            },
+        }
+    }
 
-        let connections = connection_limits(&var, http.request_timeout)?;
-        let idempotency_key_ttl =
-            seconds(var("IDEMPOTENCY_KEY_TTL_SECS"), "IDEMPOTENCY_KEY_TTL_SECS")?
-                .unwrap_or(DEFAULT_IDEMPOTENCY_KEY_TTL);
+    fn connections(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            max_connections: self.max_connections,
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+        }
+    }
+}
 
-        let log_filter = var("RUST_LOG").unwrap_or_else(|| "info".to_owned());
-        if EnvFilter::try_new(&log_filter).is_err() {
+impl TryFrom<Settings> for Config {
+    type Error = ConfigError;
+
+    /// What no single variable can check alone.
+    fn try_from(settings: Settings) -> Result<Self, ConfigError> {
+        // Also when METRICS_PORT is left at its default: the two listeners cannot share a port.
+        if settings.metrics_port == settings.port {
+            return Err(invalid("METRICS_PORT", METRICS_PORT_NUMBER));
+        }
+        // A handler sends nothing while it works: the idle timeout must not cut it off first.
+        if settings.idle_timeout_secs <= settings.request_timeout_secs {
             return Err(invalid(
-                "RUST_LOG",
-                Some(log_filter),
-                "a filter such as info or api=debug,info",
+                "IDLE_TIMEOUT_SECS",
+                "more seconds than REQUEST_TIMEOUT_SECS",
             ));
         }
-
+        #[cfg(feature = "multi-region")]
+        if settings.fly_region.is_some() && settings.primary_region.is_none() {
+            return Err(invalid(
+                "PRIMARY_REGION",
+                "the region of the writable database, e.g. sjc (fly.toml's primary_region sets it)",
+            ));
+        }
         #[cfg(feature = "postgres")]
-        let database = DatabaseConfig::from_vars(&var)?;
+        let database = DatabaseConfig {
+            url: settings
+                .database_url
+                .clone()
+                .ok_or_else(|| invalid("DATABASE_URL", DATABASE_URL))?,
+            max_connections: settings.database_max_connections,
+            acquire_timeout: Duration::from_secs(settings.database_acquire_timeout_secs),
+        };
         Ok(Self {
-            listen: SocketAddr::new(host, port),
-            metrics_listen: SocketAddr::new(host, metrics_port),
-            http,
-            connections,
-            idempotency_key_ttl,
-            log_filter,
+            listen: SocketAddr::new(settings.host, settings.port),
+            metrics_listen: SocketAddr::new(settings.host, settings.metrics_port),
+            http: settings.http(),
+            connections: settings.connections(),
+            idempotency_key_ttl: Duration::from_secs(settings.idempotency_key_ttl_secs),
+            log_filter: settings.rust_log.clone(),
+            // Pool settings as the primary's, another URL.
             #[cfg(feature = "multi-region")]
-            read_replica: database.read_replica(&var)?,
+            read_replica: settings.database_read_url.map(|url| DatabaseConfig {
+                url,
+                ..database.clone()
+            }),
             #[cfg(feature = "postgres")]
             database,
         })
     }
 }
 
-fn connection_limits(
-    var: &impl Fn(&str) -> Option<String>,
-    request_timeout: Duration,
-) -> Result<ConnectionLimits, ConfigError> {
-    let defaults = ConnectionLimits::default();
-    let limits = ConnectionLimits {
-        max_connections: positive(
-            var("MAX_CONNECTIONS"),
-            "MAX_CONNECTIONS",
-            "a positive number of connections",
-        )?
-        .unwrap_or(defaults.max_connections),
-        header_read_timeout: seconds(var("HEADER_READ_TIMEOUT_SECS"), "HEADER_READ_TIMEOUT_SECS")?
-            .unwrap_or(defaults.header_read_timeout),
-        idle_timeout: seconds(var("IDLE_TIMEOUT_SECS"), "IDLE_TIMEOUT_SECS")?
-            .unwrap_or(defaults.idle_timeout),
-    };
-    // A handler sends nothing while it works: the idle timeout must not cut it off first.
-    if limits.idle_timeout <= request_timeout {
-        return Err(invalid(
-            "IDLE_TIMEOUT_SECS",
-            var("IDLE_TIMEOUT_SECS"),
-            "more seconds than REQUEST_TIMEOUT_SECS",
-        ));
-    }
-    Ok(limits)
-}
-
-#[cfg(feature = "postgres")]
-impl DatabaseConfig {
-    fn from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let url = postgres_url(var("DATABASE_URL")).ok_or(ConfigError {
-            variable: "DATABASE_URL",
-            value: None,
-            expected: "a URL such as postgres://user:password@host:5432/database",
-        })?;
-        Ok(Self {
-            url,
-            max_connections: positive(
-                var("DATABASE_MAX_CONNECTIONS"),
-                "DATABASE_MAX_CONNECTIONS",
-                "a positive number of connections",
-            )?
-            .unwrap_or(5),
-            acquire_timeout: seconds(
-                var("DATABASE_ACQUIRE_TIMEOUT_SECS"),
-                "DATABASE_ACQUIRE_TIMEOUT_SECS",
-            )?
-            .unwrap_or(Duration::from_secs(3)),
-        })
+impl Config {
+    /// Reads every variable through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        match parse::<Settings>(["api".into()], lookup) {
+            Ok(settings) => settings.try_into(),
+            Err(ParseError::Config(error)) => Err(error),
+            Err(ParseError::Usage(error)) => unreachable!("no command line given: {error}"),
+        }
     }
 }
 
-/// Pool settings as the primary's, another URL.
-#[cfg(feature = "multi-region")]
-impl DatabaseConfig {
-    fn read_replica(
-        &self,
-        var: &impl Fn(&str) -> Option<String>,
-    ) -> Result<Option<Self>, ConfigError> {
-        let Some(raw) = var("DATABASE_READ_URL") else {
-            return Ok(None);
-        };
-        let url = postgres_url(Some(raw)).ok_or(ConfigError {
-            variable: "DATABASE_READ_URL",
-            value: None, // it holds a password
-            expected: "a URL such as postgres://user:password@replica:5433/database",
-        })?;
-        Ok(Some(Self {
-            url,
-            ..self.clone()
-        }))
+/// A variable that is missing or clashes with another: no value to show.
+fn invalid(variable: &str, expected: &str) -> ConfigError {
+    ConfigError {
+        variable: variable.to_owned(),
+        value: None,
+        expected: expected.to_owned(),
+    }
+}
+
+// Value parsers: each `Err` says what the variable should be; `config_error` names it.
+
+fn parsed<T: FromStr>(
+    expected: &'static str,
+) -> impl Fn(&str) -> Result<T, Expected> + Clone + Send + Sync + 'static {
+    move |raw| {
+        raw.trim()
+            .parse()
+            .map_err(|_| Expected(expected.to_owned()))
+    }
+}
+
+fn positive<T: FromStr + PartialOrd + Default>(
+    expected: &'static str,
+) -> impl Fn(&str) -> Result<T, Expected> + Clone + Send + Sync + 'static {
+    move |raw| {
+        parsed::<T>(expected)(raw)
+            .ok()
+            .filter(|number| *number > T::default())
+            .ok_or_else(|| Expected(expected.to_owned()))
+    }
+}
+
+fn write_token(raw: &str) -> Result<WriteToken, Expected> {
+    let token = raw.trim();
+    if token.chars().count() < WRITE_TOKEN_MIN_CHARS {
+        return Err(Expected(format!(
+            "at least {WRITE_TOKEN_MIN_CHARS} characters, e.g. from `openssl rand -hex 32`"
+        )));
+    }
+    Ok(WriteToken(token.to_owned()))
+}
+
+fn log_filter(raw: &str) -> Result<String, Expected> {
+    match EnvFilter::try_new(raw) {
+        Ok(_) => Ok(raw.to_owned()),
+        Err(_) => Err(Expected(
+            "a filter such as info or api=debug,info".to_owned(),
+        )),
     }
 }
 
 #[cfg(feature = "postgres")]
-fn postgres_url(value: Option<String>) -> Option<String> {
-    value.filter(|url| url.starts_with("postgres://") || url.starts_with("postgresql://"))
+fn postgres_url(
+    expected: &'static str,
+) -> impl Fn(&str) -> Result<String, Expected> + Clone + Send + Sync + 'static {
+    move |url| match url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        true => Ok(url.to_owned()),
+        false => Err(Expected(expected.to_owned())),
+    }
 }
 
 /// Three lowercase letters, as Fly names regions: the value goes into a `fly-replay` header.
 #[cfg(feature = "multi-region")]
-fn region_code(
-    value: Option<String>,
-    variable: &'static str,
-) -> Result<Option<String>, ConfigError> {
-    value
-        .map(|code| code.trim().to_owned())
-        .map(|code| {
-            if code.len() == 3 && code.bytes().all(|b| b.is_ascii_lowercase()) {
-                Ok(code)
-            } else {
-                Err(invalid(
-                    variable,
-                    Some(code),
-                    "a Fly region code such as sjc",
-                ))
-            }
-        })
-        .transpose()
-}
-
-const PORT_NUMBER: &str = "a port number from 1 to 65535";
-const METRICS_PORT_NUMBER: &str = "a port number from 1 to 65535, other than PORT";
-
-fn invalid(variable: &'static str, value: Option<String>, expected: &'static str) -> ConfigError {
-    ConfigError {
-        variable,
-        value,
-        expected,
+fn region_code(raw: &str) -> Result<String, Expected> {
+    let code = raw.trim();
+    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_lowercase()) {
+        Ok(code.to_owned())
+    } else {
+        Err(Expected("a Fly region code such as sjc".to_owned()))
     }
 }
 
-fn parse<T: FromStr>(
-    value: Option<String>,
-    variable: &'static str,
-    expected: &'static str,
-) -> Result<Option<T>, ConfigError> {
-    value
-        .map(|raw| {
-            raw.trim()
-                .parse::<T>()
-                .map_err(|_| invalid(variable, Some(raw), expected))
-        })
-        .transpose()
-}
-
-fn positive<T: FromStr + PartialOrd + Default>(
-    value: Option<String>,
-    variable: &'static str,
-    expected: &'static str,
-) -> Result<Option<T>, ConfigError> {
-    match parse::<T>(value.clone(), variable, expected)? {
-        Some(number) if number <= T::default() => Err(invalid(variable, value, expected)),
-        number => Ok(number),
-    }
-}
-
-fn seconds(value: Option<String>, variable: &'static str) -> Result<Option<Duration>, ConfigError> {
-    Ok(
-        positive::<u64>(value, variable, "a positive whole number of seconds")?
-            .map(Duration::from_secs),
-    )
-}
-
-fn write_token(value: Option<String>) -> Result<Option<WriteToken>, ConfigError> {
-    match value.map(|token| token.trim().to_owned()) {
-        Some(token) if token.chars().count() < WRITE_TOKEN_MIN_CHARS => Err(ConfigError {
-            variable: "API_WRITE_TOKEN",
-            value: None, // a secret, even a weak one, is never echoed
-            expected: "at least 32 characters, e.g. from `openssl rand -hex 32`",
-        }),
-        token => Ok(token.map(WriteToken)),
-    }
-}
-
-fn cors_origins(value: Option<String>) -> Result<CorsOrigins, ConfigError> {
-    const EXPECTED: &str =
-        "* or comma-separated origins such as https://example.com,http://localhost:3000";
-    let Some(raw) = value else {
-        return Ok(CorsOrigins::List(Vec::new()));
-    };
+fn cors_origins(raw: &str) -> Result<CorsOrigins, Expected> {
     if raw.trim() == "*" {
         return Ok(CorsOrigins::Any);
     }
@@ -484,11 +521,15 @@ fn cors_origins(value: Option<String>) -> Result<CorsOrigins, ConfigError> {
         .map(str::trim)
         .filter(|origin| !origin.is_empty())
         .map(|origin| {
-            let valid = is_origin(origin);
-            valid
+            is_origin(origin)
                 .then(|| HeaderValue::from_str(origin).ok())
                 .flatten()
-                .ok_or_else(|| invalid("CORS_ALLOWED_ORIGINS", Some(raw.clone()), EXPECTED))
+                .ok_or_else(|| {
+                    Expected(
+                        "* or comma-separated origins such as https://example.com,http://localhost:3000"
+                            .to_owned(),
+                    )
+                })
         })
         .collect::<Result<Vec<_>, _>>()
         .map(CorsOrigins::List)
@@ -576,9 +617,21 @@ mod tests {
             let error = config(&[(name, value)]).unwrap_err();
             assert_eq!(error.variable, name);
             let line = error.to_string();
-            assert!(line.starts_with(&format!("invalid {name}=")), "{line}");
+            assert!(line.starts_with(&format!("invalid {name}")), "{line}");
             assert!(!line.contains('\n'), "{line}");
         }
+    }
+
+    #[test]
+    fn a_blank_variable_is_unset_and_a_flag_wins_over_its_variable() {
+        let blank = config(&[("PORT", " "), ("API_WRITE_TOKEN", ""), ("RUST_LOG", "")]).unwrap();
+        assert_eq!(blank.listen.port(), 8080);
+        assert_eq!(blank.http.write_token, None);
+        assert_eq!(blank.log_filter, "info");
+        let args = ["api", "--port", "9000"].map(OsString::from);
+        let settings: Settings = parse(args, |name| (name == "PORT").then(|| "8000".to_owned()))
+            .unwrap_or_else(|_| panic!("valid"));
+        assert_eq!(settings.port, 9000);
     }
 
     #[test]
@@ -595,7 +648,7 @@ mod tests {
                 HeaderValue::from_static("http://localhost:3000"),
             ])
         );
-        let any = super::cors_origins(Some("*".to_owned())).unwrap();
+        let any = super::cors_origins("*").unwrap();
         assert_eq!(any, CorsOrigins::Any);
     }
 

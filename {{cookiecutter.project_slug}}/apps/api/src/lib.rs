@@ -7,7 +7,6 @@
 
 pub mod composable;
 pub mod config;
-pub mod healthcheck;
 pub mod http;
 pub mod metrics;
 pub mod posts;

@@ -6,40 +6,44 @@ use std::error::Error;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use api::config::Config;
-use api::http::{self, AppState};
+use api::config::{self, Config, ParseError, Settings};
+use api::http::{self, AppState, health};
 use api::metrics::OnScrape;
 #[cfg(not(feature = "postgres"))]
 use api::repository::memory::MemoryPostRepository;
 #[cfg(feature = "postgres")]
 use api::repository::postgres::{self, PgPostRepository};
-use api::{healthcheck, metrics, server, telemetry};
+use api::{metrics, server, telemetry};
+use clap::{Parser, Subcommand};
 
-enum Command {
-    Serve,
-    Healthcheck,
-    #[cfg(feature = "postgres")]
-    Migrate,
+/// The HTTP API; every variable it reads is listed below with its default.
+#[derive(Parser)]
+#[command(name = "api")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    settings: Settings,
 }
 
-const USAGE: &str = if cfg!(feature = "postgres") {
-    "usage: api [serve | migrate | healthcheck]"
-} else {
-    "usage: api [serve | healthcheck]"
-};
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (what `api` alone does)
+    Serve,
+    /// Apply the database migrations and exit (Fly's release_command)
+    #[cfg(feature = "postgres")]
+    Migrate,
+    /// Exit 0 when the server running next to it answers /health (the image's HEALTHCHECK)
+    Healthcheck,
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let command = match parse_command(std::env::args().skip(1)) {
-        Ok(command) => command,
-        Err(message) => {
-            eprintln!("{message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(error) => {
+    let parsed = config::parse::<Cli>(std::env::args_os(), |name| std::env::var(name).ok());
+    let (command, config) = match parsed.map(|cli| (cli.command, Config::try_from(cli.settings))) {
+        Ok((command, Ok(config))) => (command.unwrap_or(Command::Serve), config),
+        Err(ParseError::Usage(error)) => error.exit(),
+        Ok((_, Err(error))) | Err(ParseError::Config(error)) => {
             eprintln!("configuration error: {error}");
             return ExitCode::FAILURE;
         }
@@ -57,20 +61,6 @@ async fn main() -> ExitCode {
             tracing::error!(%error, "exiting after an error");
             ExitCode::FAILURE
         }
-    }
-}
-
-fn parse_command(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
-    let command = match args.next().as_deref() {
-        None | Some("serve") => Command::Serve,
-        Some("healthcheck") => Command::Healthcheck,
-        #[cfg(feature = "postgres")]
-        Some("migrate") => Command::Migrate,
-        Some(other) => return Err(format!("unknown command {other:?}")),
-    };
-    match args.next() {
-        None => Ok(command),
-        Some(extra) => Err(format!("unexpected argument {extra:?}")),
     }
 }
 
@@ -94,7 +84,7 @@ async fn serve(config: Config) -> Result<(), Box<dyn Error>> {
 }
 
 async fn healthcheck(config: Config) -> ExitCode {
-    match healthcheck::check(config.listen).await {
+    match health::check(config.listen).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(reason) => {
             eprintln!("unhealthy: {reason}");

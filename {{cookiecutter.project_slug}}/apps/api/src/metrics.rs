@@ -1,5 +1,6 @@
 //! Prometheus metrics for Fly's scraper (`[metrics]` in fly.toml), served on `METRICS_PORT`:
-//! a listener of its own, so `/metrics` is never reachable through the API's port.
+//! a listener of its own, so `/metrics` is never reachable through the API's port; and `track`,
+//! the middleware that records each request's count, latency and time in flight.
 //!
 //! The names below are the only ones the code records; the dashboard in docs/grafana/ and the
 //! tests read them from here. Every label takes few values: `route` is the route pattern
@@ -8,13 +9,17 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use metrics::{Unit, describe_counter, describe_gauge, describe_histogram, gauge};
+use metrics::{
+    Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
+};
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 
@@ -159,4 +164,57 @@ fn record_runtime() {
         .map(|worker| runtime.worker_total_busy_duration(worker))
         .sum();
     gauge!(TOKIO_BUSY).set(busy.as_secs_f64());
+}
+
+/// The `route` of requests no route matched (404s): one label value for every unknown path.
+pub const UNMATCHED: &str = "unmatched";
+
+/// Applied with `Router::layer`, so it runs after routing and sees the matched route pattern.
+pub async fn track(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| UNMATCHED.to_owned(), |path| path.as_str().to_owned());
+    let method = method_label(request.method());
+    let _in_flight = InFlight::enter();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let labels = [
+        ("method", method.to_owned()),
+        ("route", route),
+        ("status", response.status().as_u16().to_string()),
+    ];
+    counter!(HTTP_REQUESTS, &labels).increment(1);
+    histogram!(HTTP_REQUEST_DURATION, &labels).record(started.elapsed());
+    response
+}
+
+/// HTTP allows any token as a method: only the standard ones become label values.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// Counts a request in flight until dropped, also when the client goes away mid-request.
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> Self {
+        gauge!(HTTP_REQUESTS_IN_FLIGHT).increment(1.0);
+        Self
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        gauge!(HTTP_REQUESTS_IN_FLIGHT).decrement(1.0);
+    }
 }

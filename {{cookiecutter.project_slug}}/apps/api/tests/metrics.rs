@@ -5,7 +5,8 @@ mod support;
 use std::sync::Arc;
 
 use api::config::{HttpConfig, Limits};
-use api::http::{AppState, UNMATCHED, router};
+use api::http::{AppState, router};
+use api::metrics::UNMATCHED;
 use api::metrics::{self, HTTP_REQUEST_DURATION, HTTP_REQUESTS, RATE_LIMIT_REJECTIONS};
 use api::repository::memory::MemoryPostRepository;
 use axum::http::StatusCode;

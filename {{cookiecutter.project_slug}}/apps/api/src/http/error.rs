@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
+use axum::extract::FromRequest;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -10,30 +11,44 @@ use serde::Serialize;
 
 use crate::posts::FieldError;
 
-#[derive(Debug)]
+/// Each variant's message is the `error` of its JSON body; [`ApiError::status`] its status.
+#[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    #[error("{0}")]
     NotFound(&'static str),
     /// The body was well-formed but some fields were refused.
+    #[error("validation failed")]
     Validation(Vec<FieldError>),
     /// The body could not be read as the expected JSON.
-    MalformedBody(JsonRejection),
+    #[error("{}", .0.body_text())]
+    MalformedBody(#[from] JsonRejection),
     /// A dependency failed; the cause is logged here and never sent to the client.
+    #[error("service temporarily unavailable")]
     Unavailable(String),
     /// The database took the write for a read: nothing was stored, retrying may succeed.
+    #[error("service temporarily unavailable")]
     ReadOnlyDatabase(String),
     /// A write without the right bearer token.
+    #[error("a valid bearer token is required")]
     Unauthorized,
     /// This client is over its rate.
-    TooManyRequests {
-        retry_after_secs: u64,
-    },
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
     /// The instance is at its limit of requests in flight.
+    #[error("server busy, retry shortly")]
     Overloaded,
     /// The `Idempotency-Key` already created a different post.
+    #[error("this Idempotency-Key was already used for a different post")]
     IdempotencyKeyReused,
     /// A request with the same `Idempotency-Key` is still in progress.
+    #[error("a request with this Idempotency-Key is in progress, retry shortly")]
     IdempotencyKeyInUse,
 }
+
+/// A JSON request body: one that cannot be read is answered as [`ApiError::MalformedBody`].
+#[derive(FromRequest)]
+#[from_request(via(Json), rejection(ApiError))]
+pub struct JsonBody<T>(pub T);
 
 /// `{"error": "...", "fields": {"title": "is required"}}`; `fields` only for validation errors.
 #[derive(Serialize)]
@@ -43,99 +58,80 @@ struct ErrorBody {
     fields: Option<BTreeMap<&'static str, String>>,
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let retry_after = match &self {
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Validation(_) => StatusCode::BAD_REQUEST,
+            // 413 and 415 keep their meaning; every unreadable body is otherwise a 400.
+            Self::MalformedBody(rejection) => match rejection.status() {
+                status @ (StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNSUPPORTED_MEDIA_TYPE) => {
+                    status
+                }
+                _ => StatusCode::BAD_REQUEST,
+            },
+            Self::Unavailable(_) | Self::ReadOnlyDatabase(_) | Self::Overloaded => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::IdempotencyKeyInUse => StatusCode::CONFLICT,
+        }
+    }
+
+    /// Seconds after which the same request may succeed.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
             Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
             Self::Overloaded | Self::ReadOnlyDatabase(_) | Self::IdempotencyKeyInUse => Some(1),
             _ => None,
-        };
-        let read_only = matches!(self, Self::ReadOnlyDatabase(_));
-        let challenge = matches!(self, Self::Unauthorized);
-        let (status, error, fields) = match self {
-            Self::NotFound(what) => (StatusCode::NOT_FOUND, what.to_owned(), None),
-            Self::Validation(errors) => (
-                StatusCode::BAD_REQUEST,
-                "validation failed".to_owned(),
-                Some(errors.into_iter().map(|e| (e.field, e.message)).collect()),
-            ),
-            Self::MalformedBody(rejection) => {
-                // 413 and 415 keep their meaning; every unreadable body is otherwise a 400.
-                let status = match rejection.status() {
-                    status @ (StatusCode::PAYLOAD_TOO_LARGE
-                    | StatusCode::UNSUPPORTED_MEDIA_TYPE) => status,
-                    _ => StatusCode::BAD_REQUEST,
-                };
-                (status, rejection.body_text(), None)
-            }
-            Self::Unavailable(cause) => {
-                tracing::error!(%cause, "request failed on a dependency");
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "service temporarily unavailable".to_owned(),
-                    None,
-                )
-            }
+        }
+    }
+
+    /// What the operator must see and the client must not.
+    fn log(&self) {
+        match self {
+            Self::Unavailable(cause) => tracing::error!(%cause, "request failed on a dependency"),
             Self::ReadOnlyDatabase(cause) => {
                 tracing::warn!(%cause, "write refused by a read-only database");
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "service temporarily unavailable".to_owned(),
-                    None,
-                )
             }
-            Self::Unauthorized => (
-                StatusCode::UNAUTHORIZED,
-                "a valid bearer token is required".to_owned(),
-                None,
-            ),
-            Self::TooManyRequests { .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many requests".to_owned(),
-                None,
-            ),
-            Self::Overloaded => {
-                tracing::warn!("refused a request: too many in flight");
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "server busy, retry shortly".to_owned(),
-                    None,
-                )
-            }
-            Self::IdempotencyKeyReused => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "this Idempotency-Key was already used for a different post".to_owned(),
-                None,
-            ),
-            Self::IdempotencyKeyInUse => (
-                StatusCode::CONFLICT,
-                "a request with this Idempotency-Key is in progress, retry shortly".to_owned(),
-                None,
-            ),
-        };
-        let mut response = (status, Json(ErrorBody { error, fields })).into_response();
-        if let Some(seconds) = retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            Self::Overloaded => tracing::warn!("refused a request: too many in flight"),
+            _ => {}
         }
-        if read_only {
-            // Multi-region builds turn this answer into a replay to the primary region.
-            response
-                .extensions_mut()
-                .insert(super::WriteRefusedReadOnly);
-        }
-        if challenge {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        response
     }
 }
 
-impl From<JsonRejection> for ApiError {
-    fn from(rejection: JsonRejection) -> Self {
-        Self::MalformedBody(rejection)
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.log();
+        let body = ErrorBody {
+            error: self.to_string(),
+            fields: match &self {
+                Self::Validation(errors) => Some(
+                    errors
+                        .iter()
+                        .map(|e| (e.field, e.message.clone()))
+                        .collect(),
+                ),
+                _ => None,
+            },
+        };
+        let mut response = (self.status(), Json(body)).into_response();
+        let headers = response.headers_mut();
+        if let Some(seconds) = self.retry_after() {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if matches!(self, Self::Unauthorized) {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        // Multi-region builds turn this answer into a replay to the primary region.
+        #[cfg(feature = "multi-region")]
+        if matches!(self, Self::ReadOnlyDatabase(_)) {
+            response
+                .extensions_mut()
+                .insert(super::region::WriteRefusedReadOnly);
+        }
+        response
     }
 }

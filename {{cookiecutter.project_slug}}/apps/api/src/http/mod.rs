@@ -2,9 +2,8 @@
 
 mod auth;
 mod error;
-mod health;
+pub mod health;
 mod limits;
-mod metrics;
 mod posts;
 #[cfg(feature = "multi-region")]
 mod region;
@@ -22,9 +21,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-pub use error::ApiError;
+pub use error::{ApiError, JsonBody};
 pub use limits::{VISITOR_ADDRESS, client_of};
-pub use metrics::UNMATCHED;
 #[cfg(feature = "multi-region")]
 pub use region::READ_PRIMARY_COOKIE;
 
@@ -80,10 +78,6 @@ fn store(repository: Arc<dyn PostRepository>) -> PostsStore {
 #[derive(Debug, Clone, Copy)]
 pub struct ReadFromPrimary;
 
-/// Response extension: the database refused the write as read-only; nothing was stored.
-#[derive(Debug, Clone, Copy)]
-pub struct WriteRefusedReadOnly;
-
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let middleware = ServiceBuilder::new()
         // Outermost first: every log line and response carries the request id; a client's own
@@ -138,7 +132,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let routes = region::apply(routes, &config.regions);
     routes
         // Inside the request id and tracing, outside every limit: 429s, 503s and replays count.
-        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(middleware)
         .with_state(state)
 }

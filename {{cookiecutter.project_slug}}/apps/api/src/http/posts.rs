@@ -1,7 +1,6 @@
 //! Posts over HTTP. Handlers only translate: request -> action, final state -> response.
 
 use axum::Extension;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -9,7 +8,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use super::auth::WriteAccess;
-use super::{ApiError, AppState, ReadFromPrimary};
+use super::{ApiError, AppState, JsonBody, ReadFromPrimary};
 use crate::posts::{PostDraft, PostsAction, PostsState, PostsStore};
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -41,21 +40,16 @@ async fn create(
     State(app): State<AppState>,
     _: WriteAccess,
     headers: HeaderMap,
-    draft: Result<Json<PostDraft>, JsonRejection>,
+    JsonBody(draft): JsonBody<PostDraft>,
 ) -> Response {
     let idempotency_key = headers
         .get(IDEMPOTENCY_KEY)
         .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
-    match draft {
-        Ok(Json(draft)) => {
-            let action = PostsAction::CreateRequested {
-                draft,
-                idempotency_key,
-            };
-            respond(&app.posts, action).await
-        }
-        Err(rejection) => ApiError::from(rejection).into_response(),
-    }
+    let action = PostsAction::CreateRequested {
+        draft,
+        idempotency_key,
+    };
+    respond(&app.posts, action).await
 }
 
 async fn respond(posts: &PostsStore, action: PostsAction) -> Response {

@@ -22,7 +22,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use metrics::counter;
 
-use super::{AppState, ReadFromPrimary, WriteRefusedReadOnly};
+use super::{AppState, ReadFromPrimary};
 use crate::config::Regions;
 use crate::metrics::FLY_REPLAYS;
 
@@ -30,6 +30,10 @@ const FLY_REPLAY: HeaderName = HeaderName::from_static("fly-replay");
 /// Added by Fly's proxy to a request it replays.
 const FLY_REPLAY_SRC: HeaderName = HeaderName::from_static("fly-replay-src");
 pub const READ_PRIMARY_COOKIE: &str = "read_primary_until";
+
+/// Response extension: the database refused the write as read-only; nothing was stored.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteRefusedReadOnly;
 
 pub fn apply(router: Router<AppState>, regions: &Regions) -> Router<AppState> {
     let Some(primary) = regions.primary.as_deref() else {
