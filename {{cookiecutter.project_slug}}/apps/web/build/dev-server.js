@@ -5,6 +5,7 @@
 //   server code (src/server)                             the page reloads, its state carried over
 // An error shows in the page (Vite's overlay, or the error page below) and once in the terminal;
 // the page recovers by itself when the file is fixed.
+import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { relative } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -139,6 +140,23 @@ function sourceChanged(file) {
   }
 }
 vite.watcher.on('change', sourceChanged);
+// The watcher (chokidar) drops a change of a file within 50 ms of its previous change: a fix saved
+// right after the overlay showed the error would never reach the page (nor the server). So each
+// change is checked again once that window is over, and reported again if the file moved on since.
+/** @param {string} file */
+const fileVersion = (file) => stat(file).then((s) => `${s.ino} ${s.size} ${s.mtimeMs} ${s.ctimeMs}`, () => '');
+/**
+ * @param {string} file
+ * @param {import('node:fs').Stats} [stats] the file as the watcher saw it
+ */
+async function recheckChange(file, stats) {
+  if (DEPENDENCY.test(file)) return;
+  const seen = stats ? `${stats.ino} ${stats.size} ${stats.mtimeMs} ${stats.ctimeMs}` : await fileVersion(file);
+  setTimeout(async () => {
+    if ((await fileVersion(file)) !== seen) vite.watcher.emit('change', file);
+  }, 75);
+}
+vite.watcher.on('change', recheckChange);
 vite.watcher.on('add', sourceChanged);
 vite.watcher.on('unlink', sourceChanged);
 
