@@ -29,6 +29,19 @@ function save(path, text) {
   renameSync(saving, path);
 }
 
+/**
+ * `page.goto(url)` again until `accept(response)` or WAIT_MS: the server learns of a save from its
+ * watcher a moment after the file is written, as it does for a person who reloads right after saving.
+ */
+async function gotoUntil(page, url, accept) {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const response = await page.goto(url);
+    if (accept(response) || Date.now() > deadline) return response;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 function check(condition, message) {
   if (!condition) throw new Error(`FAILED: ${message}`);
   console.log(`ok - ${message}`);
@@ -121,7 +134,7 @@ try {
 
   // 5. A page loaded while a component is broken: the dev error page (file, line, overlay) ...
   save(files.component, editedComponent('fixed') + '\n{#if brokenOnPurpose}\n');
-  const broken = await page.goto(`${origin}/`);
+  const broken = await gotoUntil(page, `${origin}/`, (response) => response.status() === 500);
   const html = await broken.text();
   check(broken.status() === 500 && /PostList\.svelte:\d+:\d+/.test(html),
     `a page rendered while a component is broken is the dev error page (${broken.status()}) with file and line`);
