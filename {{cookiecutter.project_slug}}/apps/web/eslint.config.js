@@ -7,7 +7,7 @@ import globals from 'globals';
 import ts from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['**/dist/', '**/node_modules/', '**/coverage/', '**/target/'] },
+  { ignores: ['**/dist/', '**/node_modules/', '**/coverage/'] },
   js.configs.recommended,
   ts.configs.recommended,
   svelte.configs.recommended,
