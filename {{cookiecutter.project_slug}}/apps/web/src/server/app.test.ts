@@ -163,6 +163,28 @@ describe('PUBLIC_API_URL', () => {
   });
 });
 
+describe('ASSET_BASE_URL', () => {
+  it('points the page at the CDN and lets the CSP load from exactly its origin', async () => {
+    const app = await appWith({ ASSET_BASE_URL: 'https://cdn.example.com/app' });
+    const page = await app.inject({ url: '/', headers: { accept: 'text/html' } });
+    expect(page.body).toContain('<script type="module" src="https://cdn.example.com/app/assets/main-abc123.js">');
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self' https://cdn.example.com;");
+    expect(csp).toContain("style-src 'self' https://cdn.example.com;");
+    expect(csp.match(/https?:\/\/[^\s;]+/g)).toEqual(Array(4).fill('https://cdn.example.com'));
+  });
+
+  it('serves assets a CDN may hand to this origin, with or without one configured', async () => {
+    const app = await appWith();
+    const asset = await app.inject({ url: '/assets/main-abc123.js' });
+    expect(asset.headers['access-control-allow-origin']).toBe('*');
+    expect(asset.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    const page = await app.inject({ url: '/', headers: { accept: 'text/html' } });
+    expect(page.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(page.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
 describe('rate limit', () => {
   it('returns 429 with Retry-After past RATE_LIMIT_MAX, also on unknown URLs', async () => {
     const app = await appWith({ RATE_LIMIT_MAX: '3' });
@@ -231,6 +253,22 @@ describe('rate limit', () => {
       .map((entry) => entry.req.ip);
     expect(logged.slice(0, 3)).toEqual(['2001:db8:1:2::1', '2001:db8:1:2:ffff::abcd', '2001:db8:1:2::99']);
     expect(logged.at(-1)).toBe('198.51.100.7');
+  });
+
+  it("behind a CDN, reads its header only from the CDN's ranges; a forged one moves no bucket", async () => {
+    const cdn = { CDN_CLIENT_IP_HEADER: 'CF-Connecting-IP', CDN_TRUSTED_RANGES: '173.245.48.0/20, 2400:cb00::/32' };
+    const app = await appWith({ RATE_LIMIT_MAX: '1', FLY_APP_NAME: 'web', ...cdn });
+    const via = (edge: string, visitor: string) =>
+      app.inject({ url: '/api/posts', headers: { 'fly-client-ip': edge, 'cf-connecting-ip': visitor } });
+    expect((await via('173.245.48.1', '203.0.113.1')).statusCode).toBe(200);
+    expect((await via('2400:cb00::9', '203.0.113.2')).statusCode).toBe(200);
+    expect((await via('173.245.48.7', '203.0.113.1')).statusCode).toBe(429);
+    // From outside the ranges the header is the client's own writing: one bucket, the address's.
+    expect((await via('198.51.100.5', '203.0.113.3')).statusCode).toBe(200);
+    expect((await via('198.51.100.5', '203.0.113.4')).statusCode).toBe(429);
+    // Garbage from the CDN's range falls back to the edge's address rather than a made-up key.
+    expect((await via('173.245.48.2', 'not-an-ip')).statusCode).toBe(200);
+    expect((await via('173.245.48.2', 'not-an-ip')).statusCode).toBe(429);
   });
 
   it('normalises the address a trusted proxy forwarded, as it does the socket peer', async () => {

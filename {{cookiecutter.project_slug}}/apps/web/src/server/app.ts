@@ -84,7 +84,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     });
   const assets = overrides.dev
     ? DEV_ASSETS
-    : await loadClientAssets(overrides.clientDir ?? fileURLToPath(new URL('../client/', import.meta.url)));
+    : await loadClientAssets(
+        overrides.clientDir ?? fileURLToPath(new URL('../client/', import.meta.url)),
+        config.assetBaseUrl ?? '',
+      );
 {%- if cookiecutter.use_sentry == "yes" %}
 
   await app.register(sentry, { config });

@@ -32,14 +32,44 @@ export function limitKey(address: string): string {
   return `${new ipaddr.IPv6([...parts.slice(0, 4), 0, 0, 0, 0]).toString()}/64`;
 }
 
+/** `a.b.c.d/n` or a single address (a range of one). */
+function parseRange(range: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+  if (range.includes('/')) return ipaddr.parseCIDR(range);
+  const address = ipaddr.parse(range);
+  return [address, address.kind() === 'ipv6' ? 128 : 32];
+}
+
+/** Whether a normalised address lies in one of `ranges` (parsed CIDRs of either family). */
+function inRanges(address: string, ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][]): boolean {
+  if (isIP(address) === 0) return false;
+  const parsed = ipaddr.parse(address);
+  return ranges.some((range) => parsed.kind() === range[0].kind() && parsed.match(range));
+}
+
 /**
  * Where the client address comes from, so that it cannot be chosen by the client:
  * - on Fly, Fly-Client-IP, which Fly's proxy sets on every request it forwards;
  * - elsewhere, `request.ip`: the socket's peer; when that peer is one of TRUSTED_PROXIES, the
  *   X-Forwarded-For entry that proxy added (Fastify's `trustProxy` with those addresses), so
- *   entries a client writes itself are never read.
+ *   entries a client writes itself are never read;
+ * - with a CDN in front (CDN_CLIENT_IP_HEADER), the CDN's header, but only when the address
+ *   above is one of the CDN's own (CDN_TRUSTED_RANGES): anyone else could write that header.
  */
 export function clientAddress(config: Config): (request: FastifyRequest) => string {
+  const direct = directAddress(config);
+  const { cdn } = config;
+  if (cdn === null) return direct;
+  const ranges = cdn.ranges.map(parseRange);
+  return (request) => {
+    const address = direct(request);
+    const forwarded = request.headers[cdn.header];
+    return typeof forwarded === 'string' && isIP(forwarded) !== 0 && inRanges(address, ranges)
+      ? normalizeAddress(forwarded)
+      : address;
+  };
+}
+
+function directAddress(config: Config): (request: FastifyRequest) => string {
   if (!config.onFly) return (request) => normalizeAddress(request.ip);
   return (request) => {
     const flyClientIp = request.headers['fly-client-ip'];

@@ -109,4 +109,35 @@ describe('loadConfig', () => {
       'loopback',
     ]);
   });
+
+  it('takes a CDN client-address header only together with the ranges it is trusted from', () => {
+    expect(loadConfig({})).toMatchObject({ cdn: null, assetBaseUrl: null });
+    const cdn = loadConfig({
+      CDN_CLIENT_IP_HEADER: 'CF-Connecting-IP',
+      CDN_TRUSTED_RANGES: '173.245.48.0/20, 2400:cb00::/32',
+    });
+    expect(cdn.cdn).toEqual({ header: 'cf-connecting-ip', ranges: ['173.245.48.0/20', '2400:cb00::/32'] });
+    expect(() => loadConfig({ CDN_CLIENT_IP_HEADER: 'CF-Connecting-IP' })).toThrow(
+      /CDN_CLIENT_IP_HEADER and CDN_TRUSTED_RANGES must be set together/,
+    );
+    expect(() => loadConfig({ CDN_TRUSTED_RANGES: '173.245.48.0/20' })).toThrow(/must be set together/);
+    expect(() => loadConfig({ CDN_CLIENT_IP_HEADER: 'X-Real-IP', CDN_TRUSTED_RANGES: 'loopback' })).toThrow(
+      /CDN_TRUSTED_RANGES must list IP addresses or CIDR ranges, got "loopback"/,
+    );
+    expect(() => loadConfig({ CDN_CLIENT_IP_HEADER: 'a header', CDN_TRUSTED_RANGES: '10.0.0.1' })).toThrow(
+      /CDN_CLIENT_IP_HEADER must be a header name/,
+    );
+  });
+
+  it('takes ASSET_BASE_URL as an http(s) URL without credentials, never echoed', () => {
+    expect(loadConfig({ ASSET_BASE_URL: 'https://cdn.example.com/app/' }).assetBaseUrl).toBe(
+      'https://cdn.example.com/app',
+    );
+    expect(() => loadConfig({ ASSET_BASE_URL: 'https://user:s3cret@cdn.example.com' })).toThrow(
+      /ASSET_BASE_URL must not contain a user name or password/,
+    );
+    expect(() => loadConfig({ ASSET_BASE_URL: 'ftp://cdn.example.com' })).toThrow(
+      /ASSET_BASE_URL must use https: or http:/,
+    );
+  });
 });

@@ -43,6 +43,18 @@ export interface Config {
    * connection comes from one of them. Empty: no forwarding header is trusted.
    */
   trustedProxies: string[];
+  /**
+   * ASSET_BASE_URL: where browsers fetch the hashed client files (`/assets/*`) from, e.g. a CDN
+   * that pulls them from this app; read at start, so no rebuild is needed. The CSP allows exactly
+   * its origin. Unset: this app serves them. No `user:pass@`.
+   */
+  assetBaseUrl: string | null;
+  /**
+   * CDN_CLIENT_IP_HEADER and CDN_TRUSTED_RANGES, both or neither: a CDN in front of the whole app
+   * puts the visitor's address in that header (Cloudflare: CF-Connecting-IP). It is read only on
+   * requests whose own address lies in the CDN's published ranges, never from anyone else.
+   */
+  cdn: CdnConfig | null;
 {%- if cookiecutter.use_redis == "yes" %}
   /** REDIS_URL: shared rate-limit store; required in production. Its password is never echoed. */
   redisUrl: string | null;
@@ -51,6 +63,13 @@ export interface Config {
   /** SENTRY_DSN: error reporting, only wired when set. Never echoed. */
   sentryDsn: string | null;
 {%- endif %}
+}
+
+export interface CdnConfig {
+  /** Lower-case header name. */
+  header: string;
+  /** CIDR ranges the CDN connects from. */
+  ranges: string[];
 }
 
 export class ConfigError extends Error {
@@ -76,7 +95,8 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 
 const PROXY_PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
 
-function proxyList(env: Env, name: string): string[] {
+/** Addresses or CIDR ranges; `presets` are names Fastify's trustProxy understands as well. */
+function rangeList(env: Env, name: string, presets: string[] = []): string[] {
   const entries = (optional(env, name) ?? '')
     .split(',')
     .map((entry) => entry.trim())
@@ -86,9 +106,10 @@ function proxyList(env: Env, name: string): string[] {
     const family = isIP(address);
     const validPrefix =
       prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
-    if (!PROXY_PRESETS.includes(entry) && (family === 0 || !validPrefix || rest.length > 0)) {
+    if (!presets.includes(entry) && (family === 0 || !validPrefix || rest.length > 0)) {
+      const alternatives = presets.length > 0 ? ` (or ${presets.join(', ')})` : '';
       throw new ConfigError(
-        `${name} must list IP addresses or CIDR ranges (or ${PROXY_PRESETS.join(', ')}), got ${JSON.stringify(entry)}`,
+        `${name} must list IP addresses or CIDR ranges${alternatives}, got ${JSON.stringify(entry)}`,
       );
     }
   }
@@ -140,6 +161,26 @@ function serviceToken(env: Env, name: string, production: boolean): string | nul
 }
 {%- endif %}
 
+const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
+
+function cdnConfig(env: Env): CdnConfig | null {
+  const header = optional(env, 'CDN_CLIENT_IP_HEADER');
+  const ranges = rangeList(env, 'CDN_TRUSTED_RANGES');
+  if (header === null && ranges.length === 0) return null;
+  if (header === null || ranges.length === 0) {
+    // A header trusted from everyone lets any client pick its own address (and rate-limit bucket).
+    throw new ConfigError(
+      "CDN_CLIENT_IP_HEADER and CDN_TRUSTED_RANGES must be set together (the CDN's header, its published ranges)",
+    );
+  }
+  if (!HEADER_NAME.test(header)) {
+    throw new ConfigError(
+      `CDN_CLIENT_IP_HEADER must be a header name such as CF-Connecting-IP, got ${JSON.stringify(header)}`,
+    );
+  }
+  return { header: header.toLowerCase(), ranges };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** `dev`: the `dev` script's defaults (build/dev-server.js), for the same variables. */
@@ -176,7 +217,9 @@ export function loadConfig(env: Env, { dev = false }: { dev?: boolean } = {}): C
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 100, 1, 1_000_000),
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
     onFly: optional(env, 'FLY_APP_NAME') !== null,
-    trustedProxies: proxyList(env, 'TRUSTED_PROXIES'),
+    trustedProxies: rangeList(env, 'TRUSTED_PROXIES', PROXY_PRESETS),
+    assetBaseUrl: url(env, 'ASSET_BASE_URL', { protocols: ['https:', 'http:'], credentials: 'refused' }),
+    cdn: cdnConfig(env),
 {%- if cookiecutter.use_redis == "yes" %}
     redisUrl,
 {%- endif %}

@@ -28,16 +28,18 @@ function securityHeaders(options: HelmetOptions): Record<string, string> {
 async function helmetHeaders(app: FastifyInstance, { config, dev }: { config: Config; dev: boolean }) {
   const connectSrc = ["'self'"];
   if (config.publicApiUrl) connectSrc.push(new URL(config.publicApiUrl).origin);
+  // A CDN serving the hashed client files (ASSET_BASE_URL, never in dev): its origin and no other.
+  const assetSrc = config.assetBaseUrl && !dev ? ["'self'", new URL(config.assetBaseUrl).origin] : ["'self'"];
   const headers = securityHeaders({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
+        scriptSrc: assetSrc,
         // Vite injects component styles, and its error overlay's, as <style> elements in dev only.
-        styleSrc: dev ? ["'self'", "'unsafe-inline'"] : ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'"],
+        styleSrc: dev ? ["'self'", "'unsafe-inline'"] : assetSrc,
+        imgSrc: [...assetSrc, 'data:'],
+        fontSrc: assetSrc,
         connectSrc,
         objectSrc: ["'none'"],
         baseUri: ["'self'"],

@@ -1,15 +1,22 @@
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
 
 const ONE_YEAR_MS = 31_536_000_000;
 
 /**
  * /assets/* from the client build: the `.br`/`.gz` written by the build are sent when the
  * browser accepts them, and hashed names are cached for a year (`immutable`).
+ * Registered without fastify-plugin: an encapsulated context, so its hook covers /assets/ only.
  */
-async function staticAssets(app: FastifyInstance, { root }: { root: string }) {
+export default async function staticAssets(app: FastifyInstance, { root }: { root: string }) {
+  // Public files that a CDN (ASSET_BASE_URL) serves to this app's pages: module scripts are
+  // fetched with CORS, and stylesheets must pass the same-origin resource policy set for every
+  // other response. Sent with or without a CDN today: a CDN keeps the headers of its first copy.
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.header('access-control-allow-origin', '*').header('cross-origin-resource-policy', 'cross-origin');
+    done();
+  });
   await app.register(fastifyStatic, {
     root: join(root, 'assets'),
     prefix: '/assets/',
@@ -22,5 +29,3 @@ async function staticAssets(app: FastifyInstance, { root }: { root: string }) {
     immutable: true,
   });
 }
-
-export default fp(staticAssets, { name: 'static' });

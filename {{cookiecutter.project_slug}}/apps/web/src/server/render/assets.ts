@@ -19,8 +19,11 @@ interface ManifestChunk {
 /** `dev`: Vite serves the source and its live-reload client; there is no build to read. */
 export const DEV_ASSETS: ClientAssets = { dir: null, scripts: ['/@vite/client', '/src/client/main.ts'], styles: [] };
 
-/** Hashed file names of the client entry, read once at start from Vite's manifest. */
-export async function loadClientAssets(dir: string): Promise<ClientAssets> {
+/**
+ * Hashed file names of the client entry, read once at start from Vite's manifest; `baseUrl` is
+ * ASSET_BASE_URL (a CDN's origin, maybe with a path), or '' for this app's own /assets/.
+ */
+export async function loadClientAssets(dir: string, baseUrl = ''): Promise<ClientAssets> {
   const manifestPath = join(dir, '.vite', 'manifest.json');
   let manifest: Record<string, ManifestChunk>;
   try {
@@ -30,5 +33,6 @@ export async function loadClientAssets(dir: string): Promise<ClientAssets> {
   }
   const entry = Object.values(manifest).find((chunk) => chunk.isEntry);
   if (!entry) throw new Error(`${manifestPath} has no entry chunk`);
-  return { dir, scripts: [`/${entry.file}`], styles: (entry.css ?? []).map((file) => `/${file}`) };
+  const href = (file: string) => `${baseUrl}/${file}`;
+  return { dir, scripts: [href(entry.file)], styles: (entry.css ?? []).map(href) };
 }
