@@ -11,8 +11,10 @@ import pytest
 import yaml
 
 import local_extensions as filters
-from conftest import FULL_MONOREPO, TEMPLATE_DIR, bake
-from generated import parse_errors, template_leftovers
+from harness.answers import FULL_MONOREPO
+from harness.bake import bake
+from harness.generated import parse_errors, template_leftovers
+from harness.paths import TEMPLATE_DIR
 
 HOSTILE = [
     "It's \"quoted\"",
@@ -172,19 +174,19 @@ HOSTILE_NAME = _HOSTILE_START + "W" * (200 - len(_HOSTILE_START))
 
 
 @pytest.fixture(scope="module")
-def hostile_named_app(tmp_path_factory):
+def hostile_named_app(bakes, tmp_path_factory):
     """The default app named with hostile text, baked, installed and built."""
-    from fixtures.projects import install_and_build
+    from harness.web_build import install_and_build
 
-    root = bake(tmp_path_factory.mktemp("hostile-name"), project_name=HOSTILE_NAME, project_slug="hostile-title")
-    return install_and_build(root, "pnpm", root)
+    project = bakes.copy(tmp_path_factory.mktemp("hostile-name"), project_name=HOSTILE_NAME, project_slug="hostile-title")
+    return install_and_build(project)
 
 
 @pytest.mark.slow
 def test_hostile_project_name_is_exactly_the_rendered_page_title(hostile_named_app, tmp_path):
     """Start the app named with hostile text; read <title> back."""
-    from fixtures.projects import start_web
-    from servers import http
+    from harness.web_build import start_web
+    from harness.servers import http
 
     server = start_web(hostile_named_app, tmp_path)
     try:

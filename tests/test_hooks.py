@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from answers import default_answers
-from conftest import TEMPLATE_DIR
-from hook_modules import post_gen, pre_gen
+from harness.answers import default_answers
+from harness.hooks import post_gen, pre_gen
+from harness.paths import TEMPLATE_DIR
 
 DEFAULTS = default_answers()
 
@@ -221,7 +221,7 @@ def test_refused_answers_are_not_saved_for_replay(tmp_path):
 
 def test_refusal_through_the_api_raises_after_printing_the_reasons_and_writes_nothing(tmp_path, capfd):
     from cookiecutter.exceptions import FailedHookException
-    from conftest import bake
+    from harness.bake import bake
     with pytest.raises(FailedHookException, match="not saved"):
         bake(tmp_path, fly_region="xyz")
     assert "fly_region: must be a Fly.io region code" in capfd.readouterr().err
@@ -231,7 +231,7 @@ def test_refusal_through_the_api_raises_after_printing_the_reasons_and_writes_no
 def test_the_hook_still_refuses_answers_that_skipped_the_prompt(tmp_path):
     """cruft update hands stored answers (with `__answers_checked` already rendered) to the hooks."""
     from cookiecutter.exceptions import FailedHookException
-    from conftest import bake
+    from harness.bake import bake
     with pytest.raises(FailedHookException, match="Hook script failed"):
         bake(tmp_path, fly_region="xyz", __answers_checked="")
     assert list(tmp_path.iterdir()) == []
