@@ -1,7 +1,6 @@
 """harness.npm_commands and harness.cargo_commands: whether a command names what exists where it runs."""
 
 import json
-from pathlib import Path
 
 import pytest
 
