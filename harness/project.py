@@ -20,14 +20,6 @@ class Project:
         return self.answers["backend"] == "rust"
 
     @property
-    def on_push(self) -> bool:
-        return self.answers["deploy_on_push"] == "yes"
-
-    @property
-    def previews(self) -> bool:
-        return self.answers["preview_apps"] == "yes"
-
-    @property
     def web(self) -> Path:
         """The web app's folder (its package.json, Dockerfile, fly.toml): the root in standalone."""
         return self.root / "apps" / "web" if self.monorepo else self.root

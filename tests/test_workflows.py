@@ -143,7 +143,7 @@ def deploy_jobs(workflow: dict) -> dict:
 def test_deploy_triggers(project):
     triggers = project.workflow("deploy")["on"]
     assert "workflow_dispatch" in triggers
-    if project.on_push:
+    if project.answers["deploy_on_push"] == "yes":
         assert triggers["workflow_run"] == {"workflows": ["CI"], "types": ["completed"], "branches": ["main"]}
         assert set(triggers) == {"workflow_run", "workflow_dispatch"}
     else:
@@ -170,7 +170,7 @@ DEPLOY_SCENARIOS = {
 def test_deploy_jobs_run_only_for_a_green_push_to_this_repositorys_main_still_at_its_head(project, scenario):
     deploy = project.workflow("deploy")
     context, allowed = DEPLOY_SCENARIOS[scenario]
-    if context["github"]["event_name"] == "workflow_run" and not project.on_push:
+    if context["github"]["event_name"] == "workflow_run" and project.answers["deploy_on_push"] == "no":
         return  # no such trigger
     tokens = set(deploy_jobs(deploy))
     assert tokens == set(project.apps)
@@ -196,7 +196,7 @@ def test_every_job_with_a_token_waits_for_the_head_of_main_check_without_overrid
 
 @pytest.mark.parametrize("event", ["workflow_run", "workflow_dispatch"])
 def test_head_of_main_check_skips_a_commit_that_main_has_moved_past(project, event, fakes, tmp_path):
-    if event == "workflow_run" and not project.on_push:
+    if event == "workflow_run" and project.answers["deploy_on_push"] == "no":
         return
     context = workflow_run(head_sha=A) if event == "workflow_run" else github_context("workflow_dispatch", sha=A)
     step = step_named(project.workflow("deploy")["jobs"]["head"], "head")
@@ -479,8 +479,8 @@ def secrets_of(job: dict) -> set:
 
 
 def test_preview_files_come_only_with_preview_apps(project):
-    assert (project.root / ".github/workflows/preview.yml").exists() is project.previews
-    assert (project.root / ".github/scripts/preview.sh").exists() is project.previews
+    assert (project.root / ".github/workflows/preview.yml").exists() is (project.answers["preview_apps"] == "yes")
+    assert (project.root / ".github/scripts/preview.sh").exists() is (project.answers["preview_apps"] == "yes")
 
 
 def test_preview_jobs_that_start_for_each_event(preview_project):
