@@ -283,8 +283,8 @@ def test_next_steps_are_only_skipped_for_the_copies_cruft_renders_internally(tmp
 def test_next_steps_to_a_closed_stdout_do_not_fail_the_generation():
     read_end, write_end = os.pipe()
     os.close(read_end)  # `cruft create ... | head -1` after head exited
-    script = "import hook_modules; hook_modules.post_gen.show('Next steps: ' * 10000)"
-    result = subprocess.run([sys.executable, "-c", script], cwd=TEMPLATE_DIR / "tests", stdout=write_end,
+    script = "from harness.hooks import post_gen; post_gen.show('Next steps: ' * 10000)"
+    result = subprocess.run([sys.executable, "-c", script], cwd=TEMPLATE_DIR, stdout=write_end,
                             stderr=subprocess.PIPE, text=True, timeout=60)
     os.close(write_end)
     assert (result.returncode, result.stderr) == (0, "")
