@@ -7,6 +7,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,6 +89,22 @@ class PostgresServer:
         result = subprocess.run([str(self.bin_dir / "pg_ctl"), "--pgdata", str(self.data_dir), "status"],
                                 user=self.user, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return result.returncode == 0
+
+
+@contextmanager
+def postgres_cluster(prefix: str, bin_dir: Path, user: str | None):
+    """A PostgresServer (not yet initialised) in a new folder owned by `user`; on leaving, stopped
+    if it runs and its folder deleted."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    if user:
+        shutil.chown(root, user=user)
+    server = PostgresServer(bin_dir, root, user)
+    try:
+        yield server
+    finally:
+        if server.data_dir.exists() and server.is_running():
+            server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def postgres_bin_dir() -> Path:
