@@ -14,21 +14,8 @@ import local_extensions as filters
 from harness.answers import FULL_MONOREPO
 from harness.bake import bake
 from harness.generated import parse_errors, template_leftovers
+from harness.hostile_text import HOSTILE, HOSTILE_NAME, IDS
 from harness.paths import TEMPLATE_DIR
-
-HOSTILE = [
-    "It's \"quoted\"",
-    "Back\\slash \\n \\u0041 \\",
-    "Tom & Jerry <script>alert(1)</script>",
-    "</script><!-- --><![CDATA[",
-    "$(touch /tmp/pwned) `id` ${HOME} ; rm -rf ~",
-    "Tab\there\tand there",
-    "Émoji 🚀 café naïve Ωmega 中文",
-    "Line\u2028separator\u2029paragraph",
-    "Hash # and: colon - dash [brackets] {braces} 'single' %percent",
-    "W" * 200,
-]
-IDS = ["quotes", "backslashes", "html", "script-close", "shell", "tabs", "unicode", "u2028", "yaml-syntax", "200-chars"]
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=IDS)
@@ -165,12 +152,6 @@ class TitleText(HTMLParser):
     def handle_data(self, data):
         if self.inside:
             self.text += data
-
-
-# Markup, quotes and one long word, 200 characters in all (the longest name the hook accepts):
-# the header and the footer show the name too.
-_HOSTILE_START = "Tom & Jerry's \"<script>alert(1)</script>\" </title><!-- $(id) 🚀\u2028é "
-HOSTILE_NAME = _HOSTILE_START + "W" * (200 - len(_HOSTILE_START))
 
 
 @pytest.fixture(scope="module")

@@ -22,11 +22,11 @@ import pytest
 from harness.answers import CHOICES, answers_id
 from harness.bake import bake
 from harness.generated import project_files
+from harness.hostile_text import HOSTILE, HOSTILE_NAME, IDS
 from harness.matrix import MATRIX
 from harness.node_runtime import node_env
 from harness.paths import CACHE_DIR
 from harness.web_build import ensure_package_manager
-from test_escaping import HOSTILE, HOSTILE_NAME, IDS
 
 pytestmark = pytest.mark.slow
 
