@@ -16,7 +16,18 @@ from cookiecutter.exceptions import FailedHookException
 from jinja2.ext import Extension
 from slugify import slugify  # python-slugify, a dependency of cookiecutter
 
-SLUG_MAX_LENGTH = 63  # a DNS label: Fly app names become <name>.fly.dev
+
+
+def _pre_gen_rules():
+    """hooks/pre_gen_project.py as a module: its rules are the one copy (only its last line is Jinja)."""
+    spec = importlib.util.spec_from_file_location("pre_gen_project", Path(__file__).parent / "hooks" / "pre_gen_project.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+RULES = _pre_gen_rules()
+API_APP_SUFFIX = "-api"
 
 
 def json_str(value: str) -> str:
@@ -70,18 +81,15 @@ def md_text(value: str) -> str:
 def project_slug(name: str) -> str:
     """The default slug: Fly app names, npm and crate names all need a DNS label that starts
     with a letter, so a name like "3D Printer Shop" becomes `app-3d-printer-shop`."""
-    slug = slugify(str(name), max_length=SLUG_MAX_LENGTH)
+    slug = slugify(str(name), max_length=RULES.SLUG_MAX_LENGTH)
     if not ("a" <= slug[:1] <= "z"):
-        slug = ("app-" + slug)[:SLUG_MAX_LENGTH].strip("-")
+        slug = ("app-" + slug)[:RULES.SLUG_MAX_LENGTH].strip("-")
     return slug
 
 
-def _pre_gen_rules():
-    """hooks/pre_gen_project.py as a module: its rules are the one copy (only its last line is Jinja)."""
-    spec = importlib.util.spec_from_file_location("pre_gen_project", Path(__file__).parent / "hooks" / "pre_gen_project.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def api_app_name(slug: str) -> str:
+    """The API's default Fly app name: the slug, shortened so that with `-api` it still fits the limit."""
+    return str(slug)[:RULES.SLUG_MAX_LENGTH - len(API_APP_SUFFIX)].strip("-") + API_APP_SUFFIX
 
 
 def refuse_invalid_answers(answers) -> str:
@@ -94,10 +102,9 @@ def refuse_invalid_answers(answers) -> str:
     passed. The reasons go to stderr, so tools that show exceptions their own way (cruft) show
     them too. The hook still runs the same rules for answers that skip the prompt.
     """
-    rules = _pre_gen_rules()
-    problems = rules.validate(dict(answers))
+    problems = RULES.validate(dict(answers))
     if problems:
-        print(rules.report(problems), file=sys.stderr, flush=True)
+        print(RULES.report(problems), file=sys.stderr, flush=True)
         raise FailedHookException("These answers were not saved: `cookiecutter --replay` repeats the last accepted"
                                   " ones. Run again with the answers fixed (key=value).")
     return ""
@@ -116,5 +123,6 @@ class EscapeFilters(Extension):
             one_line=one_line,
             md_text=md_text,
             project_slug=project_slug,
+            api_app_name=api_app_name,
             refuse_invalid_answers=refuse_invalid_answers,
         )

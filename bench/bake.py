@@ -10,11 +10,13 @@ import tempfile
 import time
 from pathlib import Path
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from harness.answers import FULL_MONOREPO  # noqa: E402
+from harness.paths import TEMPLATE_DIR  # noqa: E402
+
 CASES = {
     "standalone (defaults)": [],
-    "monorepo (every option on)": ["layout=monorepo", "backend=rust", "database=postgres", "use_redis=yes",
-                                   "use_i18n=yes", "use_sentry=yes", "package_manager=npm", "deploy_on_push=yes"],
+    "monorepo (every option on)": [f"{option}={value}" for option, value in FULL_MONOREPO.items()],
 }
 
 

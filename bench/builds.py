@@ -14,12 +14,13 @@ import shutil
 from pathlib import Path
 
 from toolchain import BENCH_CACHE, BENCH_DIR, installed_version, npm_project, run, sync_tree
-import dockerfile_model
-from conftest import FULL_MONOREPO, bake
-from fixtures.projects import ensure_package_manager
+from harness import dockerfile_model
+from harness.answers import FULL_MONOREPO
+from harness.bake import bake
+from harness.docker_build import OutsideDockerBuild, build_context, folder_size, install_like_the_user
+from harness.servers import http
+from harness.web_build import ensure_package_manager
 from measure import Server
-from servers import http
-from test_final_stage_boot import OutsideDockerBuild, build_context, folder_size, install_like_the_user
 
 PEERS_DIR = BENCH_DIR / "peers"
 CARGO_TARGET = BENCH_CACHE / "cargo-target"  # its own: the suite's target dir builds the API with other features

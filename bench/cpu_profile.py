@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import toolchain  # noqa: E402
 import builds  # noqa: E402
 from measure import autocannon, start_and_wait  # noqa: E402
-from run import AUTOCANNON, stdout_to_stderr  # noqa: E402
+from toolchain import load_tools, stdout_to_stderr  # noqa: E402
 
 PACKAGE = re.compile(r"node_modules/(?:\.pnpm/[^/]+/node_modules/)?((?:@[^/]+/)?[^/]+)/(.*)")
 BASE64 = {char: value for value, char in enumerate(
@@ -173,7 +173,7 @@ def main() -> None:
 
     node_dir = toolchain.node_bin_dir(toolchain.default_node_major())
     env = toolchain.env_with_node(node_dir)
-    tools = toolchain.npm_project(toolchain.BENCH_CACHE / "tools", {"autocannon": AUTOCANNON}, env)
+    tools = load_tools(env)
     load_tool = [str(node_dir / "node"), str(tools / "node_modules" / "autocannon" / "autocannon.js")]
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         work = Path(tmp)

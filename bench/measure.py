@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
 
-from servers import ServerProcess, cpu_seconds, free_port, http, peak_rss_kib, rss_kib, seconds_to_first_200
+from harness.servers import ServerProcess, cpu_seconds, free_port, http, peak_rss_kib, rss_kib, seconds_to_first_200
 
 
 @dataclass(frozen=True)

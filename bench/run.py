@@ -12,7 +12,6 @@ for a fixed time, and stops by itself. bench/README.md says how to read it.
 """
 
 import argparse
-import contextlib
 import dataclasses
 import datetime
 import json
@@ -26,15 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import toolchain  # noqa: E402  (puts tests/ on sys.path: the bench shares the suite's helpers)
+import toolchain  # noqa: E402  (puts the harness package on sys.path: the bench shares the suite's tooling)
 import builds  # noqa: E402
 from measure import (Samples, Server, autocannon, client_js_gzip_bytes, cold_start,  # noqa: E402
                      load_server, memory_mib, start_and_wait)
 from report import Figure, render_table  # noqa: E402
-from servers import http  # noqa: E402
-
-AUTOCANNON = "9.0.0"
-
+from harness.servers import http  # noqa: E402
+from toolchain import AUTOCANNON, load_tools, stdout_to_stderr  # noqa: E402
 
 @dataclass(frozen=True)
 class Settings:
@@ -56,20 +53,6 @@ class Progress:
 
     def __call__(self, message: str) -> None:
         print(f"[{time.monotonic() - self.started:6.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-@contextlib.contextmanager
-def stdout_to_stderr():
-    """Build chatter (the bake's next-steps note, child processes) to stderr: stdout carries the table."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def load_rounds(servers: list[Server], running: dict, settings: Settings, connections: int, load_tool: list[str],
@@ -265,7 +248,7 @@ def main() -> None:
     progress(f"Node {node_major} from the npm registry, autocannon {AUTOCANNON}")
     node_dir = toolchain.node_bin_dir(node_major)
     env = toolchain.env_with_node(node_dir)
-    tools = toolchain.npm_project(toolchain.BENCH_CACHE / "tools", {"autocannon": AUTOCANNON}, env)
+    tools = load_tools(env)
     load_tool = [str(node_dir / "node"), str(tools / "node_modules" / "autocannon" / "autocannon.js")]
 
     work = Path(tempfile.mkdtemp(prefix="bench-"))

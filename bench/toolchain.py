@@ -3,6 +3,7 @@
 Nothing here is committed output: every download lands under BENCH_CACHE and is reused by later runs.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -11,18 +12,20 @@ import sys
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
+sys.path.insert(0, str(BENCH_DIR.parent))  # the harness package, shared with the suite
 
-from conftest import CACHE_DIR, TEMPLATE_DIR  # noqa: E402
-from node_runtime import node_bin_dir  # noqa: E402,F401  (the suite's: one Node install per major)
+from harness.answers import CHOICES  # noqa: E402
+from harness.paths import CACHE_DIR  # noqa: E402
+from harness.node_runtime import node_bin_dir  # noqa: E402,F401  (the suite's: one Node install per major)
 
 BENCH_CACHE = CACHE_DIR / "bench"
 COMMAND_TIMEOUT_S = 1800
+AUTOCANNON = "9.0.0"
 
 
 def default_node_major() -> str:
     """The Node major a default bake targets: the first node_version choice in cookiecutter.json."""
-    return json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))["node_version"][0]
+    return CHOICES["node_version"][0]
 
 
 def env_with_node(bin_dir: Path, **variables: str) -> dict:
@@ -51,6 +54,11 @@ def npm_project(folder: Path, dependencies: dict[str, str], env: dict) -> Path:
     return folder
 
 
+def load_tools(env: dict) -> Path:
+    """The load generator (autocannon, pinned), installed once into the bench's cache."""
+    return npm_project(BENCH_CACHE / "tools", {"autocannon": AUTOCANNON}, env)
+
+
 def installed_version(project: Path, package: str) -> str:
     return json.loads((project / "node_modules" / package / "package.json").read_text())["version"]
 
@@ -73,3 +81,17 @@ def sync_tree(source: Path, target: Path, keep: tuple[str, ...] = ()) -> Path:
         if path.is_file() and relative not in wanted and not set(keep).intersection(relative.parts):
             path.unlink()
     return target
+
+
+@contextlib.contextmanager
+def stdout_to_stderr():
+    """Build chatter (the bake's next-steps note, child processes) to stderr: stdout carries the table."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)

@@ -18,10 +18,12 @@ import tempfile
 from pathlib import Path
 
 SCRIPTS_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(SCRIPTS_DIR.parent / "tests"))
+sys.path.insert(0, str(SCRIPTS_DIR.parent))
 
-from conftest import bake  # noqa: E402  (the suite's helpers: one way to bake, build and start)
-from fixtures.projects import install_and_build, start_web  # noqa: E402
+from harness.answers import default_answers  # noqa: E402  (the suite's harness: one way to bake, build and start)
+from harness.bake import bake  # noqa: E402
+from harness.project import Project  # noqa: E402
+from harness.web_build import install_and_build, start_web  # noqa: E402
 
 BROWSERS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable")
 
@@ -40,14 +42,13 @@ def main() -> None:
     browser = find_browser()
     with tempfile.TemporaryDirectory(prefix="screenshots-") as work:
         work = Path(work)
-        root = bake(work / "bake")
-        project = install_and_build(root, "pnpm", root)
+        project = install_and_build(Project(bake(work / "bake"), default_answers()))
         server = start_web(project, work)
         try:
             # Run from inside the project, where playwright-core is installed.
-            shutil.copy(SCRIPTS_DIR / "screenshots.mjs", root / "screenshots.mjs")
+            shutil.copy(SCRIPTS_DIR / "screenshots.mjs", project.root / "screenshots.mjs")
             subprocess.run(["node", "screenshots.mjs", server.url, str(args.out.resolve()), browser],
-                           cwd=root, env=project.env, check=True, timeout=300)
+                           cwd=project.root, env=project.env, check=True, timeout=300)
         finally:
             server.stop()
 

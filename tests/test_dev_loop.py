@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from servers import ServerProcess, free_port
+from harness.servers import ServerProcess, free_port
 
 pytestmark = pytest.mark.slow
 

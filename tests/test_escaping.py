@@ -11,22 +11,11 @@ import pytest
 import yaml
 
 import local_extensions as filters
-from conftest import FULL_MONOREPO, TEMPLATE_DIR, bake
-from generated import parse_errors, template_leftovers
-
-HOSTILE = [
-    "It's \"quoted\"",
-    "Back\\slash \\n \\u0041 \\",
-    "Tom & Jerry <script>alert(1)</script>",
-    "</script><!-- --><![CDATA[",
-    "$(touch /tmp/pwned) `id` ${HOME} ; rm -rf ~",
-    "Tab\there\tand there",
-    "Émoji 🚀 café naïve Ωmega 中文",
-    "Line\u2028separator\u2029paragraph",
-    "Hash # and: colon - dash [brackets] {braces} 'single' %percent",
-    "W" * 200,
-]
-IDS = ["quotes", "backslashes", "html", "script-close", "shell", "tabs", "unicode", "u2028", "yaml-syntax", "200-chars"]
+from harness.answers import FULL_MONOREPO
+from harness.bake import bake
+from harness.generated import parse_errors, template_leftovers
+from harness.hostile_text import HOSTILE, HOSTILE_NAME, IDS
+from harness.paths import TEMPLATE_DIR
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=IDS)
@@ -165,26 +154,20 @@ class TitleText(HTMLParser):
             self.text += data
 
 
-# Markup, quotes and one long word, 200 characters in all (the longest name the hook accepts):
-# the header and the footer show the name too.
-_HOSTILE_START = "Tom & Jerry's \"<script>alert(1)</script>\" </title><!-- $(id) 🚀\u2028é "
-HOSTILE_NAME = _HOSTILE_START + "W" * (200 - len(_HOSTILE_START))
-
-
 @pytest.fixture(scope="module")
-def hostile_named_app(tmp_path_factory):
+def hostile_named_app(bakes, tmp_path_factory):
     """The default app named with hostile text, baked, installed and built."""
-    from fixtures.projects import install_and_build
+    from harness.web_build import install_and_build
 
-    root = bake(tmp_path_factory.mktemp("hostile-name"), project_name=HOSTILE_NAME, project_slug="hostile-title")
-    return install_and_build(root, "pnpm", root)
+    project = bakes.copy(tmp_path_factory.mktemp("hostile-name"), project_name=HOSTILE_NAME, project_slug="hostile-title")
+    return install_and_build(project)
 
 
 @pytest.mark.slow
 def test_hostile_project_name_is_exactly_the_rendered_page_title(hostile_named_app, tmp_path):
     """Start the app named with hostile text; read <title> back."""
-    from fixtures.projects import start_web
-    from servers import http
+    from harness.web_build import start_web
+    from harness.servers import http
 
     server = start_web(hostile_named_app, tmp_path)
     try:

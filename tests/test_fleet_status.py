@@ -3,8 +3,8 @@
 import json
 import sys
 
-from conftest import TEMPLATE_DIR
-from template_repo import TemplateRepo, run
+from harness.paths import TEMPLATE_DIR
+from harness.template_repo import TemplateRepo, run
 
 SCRIPT = TEMPLATE_DIR / "scripts" / "fleet-status.py"
 

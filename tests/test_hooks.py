@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from answers import default_answers
-from conftest import TEMPLATE_DIR
-from hook_modules import post_gen, pre_gen
+from harness.answers import default_answers
+from harness.hooks import post_gen, pre_gen
+from harness.paths import TEMPLATE_DIR
 
 DEFAULTS = default_answers()
 
@@ -221,7 +221,7 @@ def test_refused_answers_are_not_saved_for_replay(tmp_path):
 
 def test_refusal_through_the_api_raises_after_printing_the_reasons_and_writes_nothing(tmp_path, capfd):
     from cookiecutter.exceptions import FailedHookException
-    from conftest import bake
+    from harness.bake import bake
     with pytest.raises(FailedHookException, match="not saved"):
         bake(tmp_path, fly_region="xyz")
     assert "fly_region: must be a Fly.io region code" in capfd.readouterr().err
@@ -231,7 +231,7 @@ def test_refusal_through_the_api_raises_after_printing_the_reasons_and_writes_no
 def test_the_hook_still_refuses_answers_that_skipped_the_prompt(tmp_path):
     """cruft update hands stored answers (with `__answers_checked` already rendered) to the hooks."""
     from cookiecutter.exceptions import FailedHookException
-    from conftest import bake
+    from harness.bake import bake
     with pytest.raises(FailedHookException, match="Hook script failed"):
         bake(tmp_path, fly_region="xyz", __answers_checked="")
     assert list(tmp_path.iterdir()) == []
@@ -283,8 +283,8 @@ def test_next_steps_are_only_skipped_for_the_copies_cruft_renders_internally(tmp
 def test_next_steps_to_a_closed_stdout_do_not_fail_the_generation():
     read_end, write_end = os.pipe()
     os.close(read_end)  # `cruft create ... | head -1` after head exited
-    script = "import hook_modules; hook_modules.post_gen.show('Next steps: ' * 10000)"
-    result = subprocess.run([sys.executable, "-c", script], cwd=TEMPLATE_DIR / "tests", stdout=write_end,
+    script = "from harness.hooks import post_gen; post_gen.show('Next steps: ' * 10000)"
+    result = subprocess.run([sys.executable, "-c", script], cwd=TEMPLATE_DIR, stdout=write_end,
                             stderr=subprocess.PIPE, text=True, timeout=60)
     os.close(write_end)
     assert (result.returncode, result.stderr) == (0, "")

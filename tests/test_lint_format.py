@@ -21,13 +21,14 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from answers import CHOICES
-from conftest import CACHE_DIR, bake
-from generated import project_files
-from fixtures.projects import ensure_package_manager
-from matrix import MATRIX, combination_id
-from node_runtime import node_env
-from test_escaping import HOSTILE, HOSTILE_NAME, IDS
+from harness.answers import CHOICES, answers_id
+from harness.bake import bake
+from harness.generated import project_files
+from harness.hostile_text import HOSTILE, HOSTILE_NAME, IDS
+from harness.matrix import MATRIX
+from harness.node_runtime import node_env
+from harness.paths import CACHE_DIR
+from harness.web_build import ensure_package_manager
 
 pytestmark = pytest.mark.slow
 
@@ -52,9 +53,9 @@ def lint_dev_dependencies(monorepo_root: Path) -> dict:
 
 
 @pytest.fixture(scope="session")
-def lint_toolchain(tmp_path_factory) -> Path:
+def lint_toolchain(bakes) -> Path:
     """node_modules holding exactly the pinned toolchain, installed once per set of pins."""
-    dependencies = lint_dev_dependencies(bake(tmp_path_factory.mktemp("pins"), layout="monorepo"))
+    dependencies = lint_dev_dependencies(bakes(layout="monorepo").root)
     digest = hashlib.sha256(json.dumps(dependencies, sort_keys=True).encode()).hexdigest()[:16]
     folder = CACHE_DIR / "lint-toolchain" / digest
     folder.mkdir(parents=True, exist_ok=True)
@@ -157,10 +158,10 @@ def check_distinct(roots: dict, folder: Path, toolchain: Path) -> tuple[dict, in
 
 
 @pytest.fixture(scope="session")
-def matrix_lint(tmp_path_factory, lint_toolchain) -> MatrixLint:
+def matrix_lint(bakes, tmp_path_factory, lint_toolchain) -> MatrixLint:
     """Every bake of the matrix, checked by one ESLint and one Prettier run over its distinct files."""
     base = tmp_path_factory.mktemp("lint-matrix")
-    roots = {combination_id(c): bake(base / "bakes" / combination_id(c), **c) for c in MATRIX}
+    roots = {answers_id(c): bakes(**c).root for c in MATRIX}
     started = time.monotonic()
     problems, distinct = check_distinct(roots, base / "distinct", lint_toolchain)
     seconds = time.monotonic() - started
@@ -168,7 +169,7 @@ def matrix_lint(tmp_path_factory, lint_toolchain) -> MatrixLint:
     return MatrixLint(roots, problems, distinct, seconds)
 
 
-IDS_OF_MATRIX = [combination_id(c) for c in MATRIX]
+IDS_OF_MATRIX = [answers_id(c) for c in MATRIX]
 
 
 def test_matrix_check_covers_every_bake_and_the_app_sources(matrix_lint):

@@ -15,10 +15,10 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import TEMPLATE_DIR
-from generated import parse_errors, project_files, template_leftovers
-from template_repo import GIT_ENV, TemplateRepo, commit_all, cruft, git, replace_once, run
-from test_deploy_lint import find_actionlint
+from harness.actionlint import find_actionlint
+from harness.generated import parse_errors, project_files, template_leftovers
+from harness.paths import TEMPLATE_DIR
+from harness.template_repo import GIT_ENV, TemplateRepo, commit_all, cruft, git, replace_once, run
 
 NAME = {"project_name": "Orbit Shop"}
 LAYOUTS = {

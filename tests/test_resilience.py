@@ -14,10 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from fixtures.api import WRITE_TOKEN, start_api
-from fixtures.projects import start_web
-from load import IdempotentWriter, KeepAliveLoad, failures, summary
-from servers import ServerProcess, http, rss_kib
+from harness.load import IdempotentWriter, KeepAliveLoad, failures, summary
+from harness.rust_api import WRITE_TOKEN, start_api
+from harness.servers import ServerProcess, http, rss_kib
+from harness.web_build import start_web
 
 pytestmark = pytest.mark.slow
 

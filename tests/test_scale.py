@@ -15,10 +15,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from fixtures.api import WRITE_TOKEN, request, start_api, wait_for
-from fixtures.projects import start_web
-from generated import dashboard_metric_names
-from servers import free_port, http
+from harness.generated import dashboard_metric_names
+from harness.rust_api import WRITE_TOKEN, request, start_api, wait_for
+from harness.servers import free_port, http
+from harness.web_build import start_web
 
 pytestmark = pytest.mark.slow
 

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FULL_MONOREPO, bake
-from fixtures.api import cargo_env
-from fixtures.services import postgres_bin_dir
-from servers import free_port
+from harness.answers import FULL_MONOREPO
+from harness.bake import bake
+from harness.rust_api import cargo_env
+from harness.servers import free_port
+from harness.services import postgres_bin_dir
 
 pytestmark = pytest.mark.slow
 

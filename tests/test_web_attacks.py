@@ -15,8 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from fixtures.projects import start_web
-from servers import free_port, http, raw_status
+from harness.servers import free_port, http, raw_status
+from harness.web_build import start_web
 
 pytestmark = pytest.mark.slow
 

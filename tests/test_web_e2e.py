@@ -19,11 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from answers import default_answers
-from conftest import FULL_MONOREPO
-from node_runtime import running_node_major, target_major
-from fixtures.projects import start_web
-from servers import http, raw_status
+from harness.answers import default_answers
+from harness.answers import FULL_MONOREPO
+from harness.node_runtime import running_node_major, target_major
+from harness.servers import http, raw_status
+from harness.web_build import start_web
 
 pytestmark = pytest.mark.slow
 

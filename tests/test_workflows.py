@@ -11,23 +11,23 @@ to GitHub and Fly.io, are stand-ins that answer in those services' JSON shapes.
 What reading cannot prove (it needs a real GitHub run) is listed in the template README.
 """
 
-import functools
 import json
-import os
 import re
 import subprocess
-import textwrap
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import bake
-from github_expressions import evaluate, interpolate, truthy, uses_status_function
-from matrix import MATRIX, combination_id, pairwise_cover
-from template_repo import commit_all, git
+from harness.answers import answers_id
+from harness.command_fakes import calls, fake_github, fake_releases, fly_state, install_fakes
+from harness.github_actions import (A, B, REPOSITORY, as_list, github_context, load_yaml, ran, run_step, started_jobs,
+                                    step_named, workflow_run)
+from local_extensions import api_app_name
+from harness.github_expressions import evaluate, interpolate, truthy, uses_status_function
+from harness.matrix import MATRIX, pairwise_cover
+from harness.project import Project
+from harness.template_repo import commit_all, git
 
 WORKFLOW_OPTIONS = ["layout", "backend", "database", "package_manager", "deploy_on_push", "template_check",
                     "preview_apps", "use_redis"]
@@ -42,281 +42,23 @@ SHA_PIN = re.compile(r"^\s*(?:- )?uses: (?P<action>[\w.-]+/[\w.-]+)(?P<path>/[\w
 # First-party actions on their current major.
 CURRENT_MAJOR = {"actions/checkout": "v7", "actions/setup-node": "v7"}
 
-A = "a" * 40  # commit ids of the scenarios
-B = "b" * 40
-REPOSITORY = "acme/shop"
-
-
-@functools.cache
-def parsed(path: Path, modified_ns: int):
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # keeps `on` a string
-
-
-def load_yaml(path: Path):
-    """The workflow as GitHub reads it; parsed once per file version (tests only read it)."""
-    return parsed(path, path.stat().st_mtime_ns)
-
-
-@dataclass
-class Project:
-    answers: dict
-    root: Path
-
-    @property
-    def monorepo(self) -> bool:
-        return self.answers["layout"] == "monorepo"
-
-    @property
-    def rust(self) -> bool:
-        return self.answers["backend"] == "rust"
-
-    @property
-    def on_push(self) -> bool:
-        return self.answers["deploy_on_push"] == "yes"
-
-    @property
-    def apps(self) -> dict:
-        """Deploy/rollback job name -> Fly app name."""
-        slug = self.root.name
-        return {"web": slug, **({"api": f"{slug}-api"} if self.rust else {})}
-
-    @property
-    def previews(self) -> bool:
-        return self.answers["preview_apps"] == "yes"
-
-    def workflow(self, name: str) -> dict:
-        return load_yaml(self.root / ".github" / "workflows" / f"{name}.yml")
-
-    def workflow_text(self, name: str) -> str:
-        return (self.root / ".github" / "workflows" / f"{name}.yml").read_text(encoding="utf-8")
-
-
 PREVIEW_BAKES = [c for c in BAKES if c["preview_apps"] == "yes"]
-_BAKED = {}
 
 
-def baked(answers: dict, tmp_path_factory) -> Project:
-    """One bake per combination and test process, shared by the fixtures below."""
-    key = combination_id(answers)
-    if key not in _BAKED:
-        _BAKED[key] = Project(answers, bake(tmp_path_factory.mktemp("workflows"), **answers))
-    return _BAKED[key]
+@pytest.fixture(scope="session", params=BAKES, ids=[answers_id(c) for c in BAKES])
+def project(request, bakes) -> Project:
+    return bakes(**request.param)
 
 
-@pytest.fixture(scope="session", params=BAKES, ids=[combination_id(c) for c in BAKES])
-def project(request, tmp_path_factory) -> Project:
-    return baked(request.param, tmp_path_factory)
-
-
-@pytest.fixture(scope="session", params=PREVIEW_BAKES, ids=[combination_id(c) for c in PREVIEW_BAKES])
-def preview_project(request, tmp_path_factory) -> Project:
-    return baked(request.param, tmp_path_factory)
-
-
-# --- simulating GitHub ---------------------------------------------------------------------
-
-
-def as_list(value) -> list:
-    return [] if value is None else [value] if isinstance(value, str) else list(value)
-
-
-def github_context(event: str, ref: str = "refs/heads/main", sha: str = A, inputs: dict | None = None,
-                   **event_payload) -> dict:
-    return {"github": {"event_name": event, "ref": ref, "sha": sha, "repository": REPOSITORY,
-                       "workflow": "any", "token": "token", "event": event_payload},
-            "inputs": inputs or {}, "env": {}, "secrets": {}}
-
-
-def workflow_run(conclusion="success", event="push", head_branch="main", repository=REPOSITORY, head_sha=A):
-    return github_context("workflow_run", workflow_run={
-        "conclusion": conclusion, "event": event, "head_branch": head_branch, "head_sha": head_sha,
-        "head_repository": {"full_name": repository}})
-
-
-def started_jobs(workflow: dict, context: dict, outputs: dict | None = None) -> dict:
-    """Job -> "success" or "skipped", in the order `needs` imposes. `outputs[job]` is what a job
-    that ran reports (every job that starts is taken to succeed)."""
-    outputs, results, jobs = outputs or {}, {}, dict(workflow["jobs"])
-    while jobs:
-        ready = [name for name, job in jobs.items() if set(as_list(job.get("needs"))) <= set(results)]
-        assert ready, f"cycle in needs: {sorted(jobs)}"
-        for name in ready:
-            job = jobs.pop(name)
-            needs = as_list(job.get("needs"))
-            needs_context = {n: {"result": results[n], "outputs": outputs.get(n, {}) if results[n] == "success" else {}}
-                             for n in needs}
-            succeeded = all(results[n] == "success" for n in needs)
-            condition = job.get("if")
-            status = {"success": succeeded, "always": True, "failure": False, "cancelled": False}
-            job_context = {**context, "needs": needs_context}
-            if condition and uses_status_function(condition):
-                runs = truthy(evaluate(condition, job_context, status))
-            else:
-                runs = succeeded and (condition is None or truthy(evaluate(condition, job_context, status)))
-            results[name] = "success" if runs else "skipped"
-    return results
-
-
-def ran(results: dict) -> set:
-    return {name for name, result in results.items() if result == "success"}
-
-
-def step_named(job: dict, name: str) -> dict:
-    return next(step for step in job["steps"] if step.get("name") == name or step.get("id") == name)
-
-
-def run_step(step: dict, context: dict, tmp_path: Path, *, fakes: Path, cwd: Path | None = None,
-             env: dict | None = None) -> tuple[subprocess.CompletedProcess, dict]:
-    """A `run:` step under bash as GitHub runs it (-eo pipefail, `${{ }}` substituted, the step's
-    env evaluated, outputs collected from $GITHUB_OUTPUT), with `fakes` first on PATH."""
-    output_file = tmp_path / "github-output"
-    output_file.write_text("")
-    step_env = {name: interpolate(value, context) for name, value in step.get("env", {}).items()}
-    full_env = {"PATH": f"{fakes}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path),
-                "GITHUB_OUTPUT": str(output_file), "GITHUB_REPOSITORY": REPOSITORY,
-                "GITHUB_EVENT_NAME": context["github"]["event_name"], **(env or {}), **step_env}
-    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
-                             interpolate(step["run"], context)],
-                            cwd=cwd or tmp_path, env=full_env, capture_output=True, text=True, timeout=60)
-    outputs = dict(line.split("=", 1) for line in output_file.read_text().splitlines() if "=" in line)
-    return result, outputs
-
-
-def write_executable(path: Path, text: str) -> None:
-    path.write_text(textwrap.dedent(text).lstrip())
-    path.chmod(0o755)
-
-
-FAKE_FLYCTL = r'''
-#!/usr/bin/env python3
-"""flyctl's commands that the workflows run, answering in flyctl's JSON shapes (Go field names for
-app and release records, json tags for secrets and databases) from fly-state.json in this folder."""
-import json, re, sys
-from pathlib import Path
-
-here = Path(__file__).parent
-args = sys.argv[1:]
-with open(here / "calls.log", "a") as log:
-    log.write("flyctl " + " ".join(args) + "\n")
-state_file = here / "fly-state.json"
-state = json.loads(state_file.read_text()) if state_file.exists() else {"apps": {}, "databases": {}}
-apps = state["apps"]
-
-
-def refuse(message):
-    print(f"Error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-if any(" ".join(args).startswith(command) for command in state.get("failing", [])):
-    refuse("You must be authenticated to view this.")
-
-match args:
-    case ["releases", "--app", app, "--json"]:
-        print((here / f"releases-{app}.json").read_text())
-    case ["apps", "list", "--org", org, "--json"]:
-        print(json.dumps([{"ID": name, "Name": name, "Status": "suspended", "Deployed": bool(app["deploys"]),
-                           "Organization": {"Slug": app["org"]}} for name, app in apps.items() if app["org"] == org]))
-    case ["apps", "create", name, "--org", org]:
-        if name in apps:
-            refuse("Name has already been taken")
-        apps[name] = {"org": org, "secrets": {}, "deploys": []}
-        print(f"New app created: {name}")
-    case ["apps", "destroy", name, "--yes"]:
-        apps.pop(name, None) or refuse(f"Could not find App {name}")
-        print(f"Destroyed app {name}")
-    case ["secrets", "list", "--app", app, "--json"]:
-        print(json.dumps([{"name": name, "digest": "0" * 16, "status": "Deployed"} for name in apps[app]["secrets"]]))
-    case ["secrets", "import", "--app", app, "--stage"]:
-        for line in sys.stdin.read().splitlines():
-            name, _, value = line.partition("=")
-            apps[app]["secrets"][name] = value
-    case ["deploy", "--config", config, "--app", app, *flags]:
-        apps[app]["deploys"].append({"cwd": str(Path.cwd()), "config": config, "flags": flags,
-                                     "fly_toml": Path(config).read_text(),
-                                     "secrets": dict(apps[app]["secrets"])})
-    case ["mpg", "databases", "list", cluster, "--json"]:
-        names = state["databases"].get(cluster, [])
-        print(json.dumps([{"name": name} for name in names]) if names else f"No databases found for cluster {cluster}")
-    case ["mpg", "databases", "create", cluster, "--name", name]:
-        state["databases"].setdefault(cluster, []).append(name)
-        print(f"Database created successfully!\n  Name: {name}")
-    case ["mpg", "attach", cluster, "--app", app, "--database", database]:
-        if "DATABASE_URL" in apps[app]["secrets"]:
-            refuse(f"app {app} already has DATABASE_URL set")
-        url = f"postgresql://fly-user:s3cret-attach-password@pgbouncer.{cluster}.flympg.net/{database}"
-        apps[app]["secrets"]["DATABASE_URL"] = url
-        print(f"The following secret was added to {app}:\n  DATABASE_URL={url}")
-    case ["mpg", "connect", cluster]:  # psql on the cluster's default database, SQL from stdin
-        sql = sys.stdin.read()
-        state.setdefault("sql", []).append(sql)
-        for dropped in re.findall(r'DROP DATABASE IF EXISTS "(\w+)" WITH \(FORCE\);', sql):
-            if dropped in state["databases"].get(cluster, []):
-                state["databases"][cluster].remove(dropped)
-    case _:
-        print("unexpected: flyctl " + " ".join(args), file=sys.stderr)
-        sys.exit(2)
-state_file.write_text(json.dumps(state, indent=2))
-'''
+@pytest.fixture(scope="session", params=PREVIEW_BAKES, ids=[answers_id(c) for c in PREVIEW_BAKES])
+def preview_project(request, bakes) -> Project:
+    return bakes(**request.param)
 
 
 @pytest.fixture
 def fakes(tmp_path) -> Path:
-    """`gh api PATH --jq FILTER` and the flyctl commands of the workflows, answering from files
-    (GitHub's and flyctl's JSON shapes) and logging each call; gh's filter runs in real jq."""
-    folder = tmp_path / "fakes"
-    folder.mkdir()
-    write_executable(folder / "gh", """
-        #!/usr/bin/env bash
-        set -eu
-        echo "gh $*" >> "$(dirname "$0")/calls.log"
-        [ "$1" = api ] && [ "$3" = --jq ] || { echo "unexpected: gh $*" >&2; exit 2; }
-        case "$2" in
-          repos/*/branches/main) answer=branch-main.json ;;
-          repos/*/actions/workflows/ci.yml/runs\\?*) answer=ci-runs.json ;;
-          repos/*/pulls/*)
-            answer="pull-${2##*/}.json"
-            if [ ! -f "$(dirname "$0")/$answer" ]; then echo "gh: Not Found (HTTP 404)" >&2; exit 1; fi
-            if [ "$(cat "$(dirname "$0")/$answer")" = 502 ]; then echo "gh: Bad Gateway (HTTP 502)" >&2; exit 1; fi ;;
-          *) echo "unexpected: gh $*" >&2; exit 2 ;;
-        esac
-        jq -r "$4" "$(dirname "$0")/$answer"
-        """)
-    write_executable(folder / "flyctl", FAKE_FLYCTL)
-    return folder
-
-
-def fake_github(fakes: Path, main_head: str, successful_ci_runs: int = 1) -> None:
-    (fakes / "branch-main.json").write_text(json.dumps({"name": "main", "commit": {"sha": main_head}}))
-    (fakes / "ci-runs.json").write_text(json.dumps({"total_count": successful_ci_runs, "workflow_runs": []}))
-
-
-def fake_releases(fakes: Path, app: str, *releases: tuple[int, str, str]) -> None:
-    """`fly releases --json` of `app`: (version, status, image ref), with flyctl's Go field names."""
-    (fakes / f"releases-{app}.json").write_text(json.dumps([
-        {"ID": f"r{version}", "Version": version, "Stable": False, "InProgress": False, "Reason": "",
-         "Description": "", "Status": status, "DeploymentStrategy": "", "Metadata": None,
-         "User": {"ID": "", "Name": "", "Email": "ci@example.com"}, "EvaluationID": "",
-         "CreatedAt": "2026-11-01T00:00:00Z", "ImageRef": image}
-        for version, status, image in sorted(releases, reverse=True)], indent=4))
-
-
-# --- the expression rules the tests rely on (GitHub's documented examples) -------------------
-
-
-def test_expressions_follow_githubs_documented_rules():
-    context = {"github": {"ref": "refs/heads/main", "event": {}}, "inputs": {"flag": True}}
-    assert evaluate("github.ref == 'REFS/HEADS/MAIN'", context) is True  # strings ignore case
-    assert evaluate("github.event.workflow_run.conclusion", context) is None  # missing -> null
-    assert evaluate("github.event.workflow_run.conclusion == 'success'", context) is False
-    assert evaluate("github.ref != 'refs/heads/main' && 'yes' || 'no'", context) == "no"  # operands, not booleans
-    assert evaluate("null == 0 && '' == 0 && false == 0 && '1' == 1", context) is True  # numeric coercion
-    assert evaluate("${{ !inputs.flag }}", context) is False and evaluate("!inputs.missing", context) is True
-    assert interpolate("ci-${{ github.ref }}-${{ inputs.flag }}", context) == "ci-refs/heads/main-true"
-    assert evaluate("always() || false", context, {"success": False, "always": True, "failure": False,
-                                                     "cancelled": False}) is True
-    with pytest.raises(ValueError):
-        evaluate("contains(github.ref, 'main')", context)  # not modelled: must not be misread
+    """`gh` and `flyctl` stand-ins (harness/fakes), answering from files written by each test."""
+    return install_fakes(tmp_path / "fakes")
 
 
 # --- CI ------------------------------------------------------------------------------------
@@ -401,7 +143,7 @@ def deploy_jobs(workflow: dict) -> dict:
 def test_deploy_triggers(project):
     triggers = project.workflow("deploy")["on"]
     assert "workflow_dispatch" in triggers
-    if project.on_push:
+    if project.answers["deploy_on_push"] == "yes":
         assert triggers["workflow_run"] == {"workflows": ["CI"], "types": ["completed"], "branches": ["main"]}
         assert set(triggers) == {"workflow_run", "workflow_dispatch"}
     else:
@@ -428,7 +170,7 @@ DEPLOY_SCENARIOS = {
 def test_deploy_jobs_run_only_for_a_green_push_to_this_repositorys_main_still_at_its_head(project, scenario):
     deploy = project.workflow("deploy")
     context, allowed = DEPLOY_SCENARIOS[scenario]
-    if context["github"]["event_name"] == "workflow_run" and not project.on_push:
+    if context["github"]["event_name"] == "workflow_run" and project.answers["deploy_on_push"] == "no":
         return  # no such trigger
     tokens = set(deploy_jobs(deploy))
     assert tokens == set(project.apps)
@@ -454,7 +196,7 @@ def test_every_job_with_a_token_waits_for_the_head_of_main_check_without_overrid
 
 @pytest.mark.parametrize("event", ["workflow_run", "workflow_dispatch"])
 def test_head_of_main_check_skips_a_commit_that_main_has_moved_past(project, event, fakes, tmp_path):
-    if event == "workflow_run" and not project.on_push:
+    if event == "workflow_run" and project.answers["deploy_on_push"] == "no":
         return
     context = workflow_run(head_sha=A) if event == "workflow_run" else github_context("workflow_dispatch", sha=A)
     step = step_named(project.workflow("deploy")["jobs"]["head"], "head")
@@ -578,7 +320,7 @@ def history(project, tmp_path):
     subprocess.run(["cp", "-a", str(project.root), str(repo)], check=True)
     git(repo, "init", "-q", "-b", "main")
     commit_all(repo, "generated")
-    return Project(project.answers, repo)
+    return project.moved_to(repo)
 
 
 def test_only_apps_whose_files_changed_since_their_running_release_are_deployed(history, fakes, tmp_path):
@@ -737,8 +479,8 @@ def secrets_of(job: dict) -> set:
 
 
 def test_preview_files_come_only_with_preview_apps(project):
-    assert (project.root / ".github/workflows/preview.yml").exists() is project.previews
-    assert (project.root / ".github/scripts/preview.sh").exists() is project.previews
+    assert (project.root / ".github/workflows/preview.yml").exists() is (project.answers["preview_apps"] == "yes")
+    assert (project.root / ".github/scripts/preview.sh").exists() is (project.answers["preview_apps"] == "yes")
 
 
 def test_preview_jobs_that_start_for_each_event(preview_project):
@@ -806,7 +548,7 @@ def test_preview_app_names_fit_fly_and_stay_apart_for_a_63_character_slug_and_pr
     project = preview_project
     assert preview_name(project, "shop", 12).stdout.strip() == "shop-pr-12"
     slug = "a" + "b" * 61 + "c"
-    apps = [slug, f"{slug[:59]}-api"]  # the web app and the API cookiecutter.json derives from it
+    apps = [slug, api_app_name(slug)]  # the web app and the API cookiecutter.json derives from it
     for number in (1, 99999, 999999999):
         names = [preview_name(project, app, number).stdout.strip() for app in apps]
         assert all(DNS_LABEL.match(name) and len(name) <= 63 and name.endswith(f"-pr-{number}") for name in names), names
@@ -826,20 +568,11 @@ def expected_previews(project: Project, number: int) -> dict:
     return {name: preview_name(project, app, number).stdout.strip() for name, app in project.apps.items()}
 
 
-def fly_state(fakes: Path) -> dict:
-    return json.loads((fakes / "fly-state.json").read_text())
-
-
 def set_fly_state(fakes: Path, apps=(), databases=(), failing=()) -> None:
     """The preview organization's apps, the preview cluster's databases, and commands that fail."""
     (fakes / "fly-state.json").write_text(json.dumps({
         "apps": {name: {"org": org, "secrets": {}, "deploys": []} for name, org in apps},
         "databases": {PREVIEW_CLUSTER: list(databases)}, "failing": list(failing)}))
-
-
-def calls(fakes: Path, prefix: str) -> list[str]:
-    log = fakes / "calls.log"
-    return [line for line in log.read_text().splitlines() if line.startswith(prefix)] if log.exists() else []
 
 
 @pytest.fixture
@@ -848,7 +581,7 @@ def checkout(preview_project, tmp_path) -> Project:
     copy = tmp_path / "checkout" / preview_project.root.name
     copy.parent.mkdir()
     subprocess.run(["cp", "-a", str(preview_project.root), str(copy)], check=True)
-    return Project(preview_project.answers, copy)
+    return preview_project.moved_to(copy)
 
 
 def run_preview_job(project: Project, job: str, context: dict, fakes: Path, tmp_path: Path):

@@ -11,7 +11,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from conftest import CACHE_DIR
+from harness.paths import CACHE_DIR
 
 
 def node_version(node: Path | str) -> str:

@@ -9,12 +9,11 @@ the hook vets too (e.g. template_check=yes only where ci=github-actions).
 
 import itertools
 
-from answers import CHOICES, default_answers
-from hook_modules import pre_gen
+from harness.answers import CHOICES, DEFAULTS
+from harness.hooks import pre_gen
 
 INTERACTING = ("layout", "backend", "database", "use_redis", "package_manager", "ci", "deploy_on_push")
 INDEPENDENT = {name: values for name, values in CHOICES.items() if name not in INTERACTING}
-DEFAULTS = default_answers()
 
 
 def pairs(combination: dict, options=None) -> set:
@@ -61,9 +60,3 @@ def pairwise_cover(matrix, options):
 
 
 MATRIX = build_matrix()
-
-
-def combination_id(combination):
-    short = {"standalone": "sa", "monorepo": "mono", "github-actions": "gha", "postgres": "pg",
-             "Apache-2.0": "apache", "Proprietary": "prop"}
-    return "-".join(short.get(v, v) for v in combination.values()).replace("--", "-")

@@ -5,7 +5,7 @@ import json
 from cookiecutter.generate import generate_context
 from cookiecutter.prompt import prompt_for_config
 
-from conftest import TEMPLATE_DIR
+from harness.paths import TEMPLATE_DIR
 
 COOKIECUTTER_JSON = TEMPLATE_DIR / "cookiecutter.json"
 OPTIONS = json.loads(COOKIECUTTER_JSON.read_text(encoding="utf-8"))
@@ -19,3 +19,30 @@ def default_answers(**changes: str) -> dict:
     context = generate_context(context_file=str(COOKIECUTTER_JSON), extra_context=changes)
     return {name: value for name, value in prompt_for_config(context, no_input=True).items()
             if not name.startswith("_")}
+
+
+# The "full" monorepo: every optional part switched on, npm as its package manager and
+# Node 24 (the default standalone covers pnpm and Node 26; a final-stage bake covers Node 22).
+FULL_MONOREPO = {
+    "layout": "monorepo",
+    "backend": "rust",
+    "database": "postgres",
+    "use_redis": "yes",
+    "use_i18n": "yes",
+    "use_sentry": "yes",
+    "package_manager": "npm",
+    "ci": "github-actions",
+    "deploy_on_push": "yes",
+    "node_version": "24",
+    "multi_region": "yes",
+}
+
+
+DEFAULTS = default_answers()
+
+
+def answers_id(answers: dict) -> str:
+    """A test id that reads `layout=monorepo,backend=rust,...`: the answers that differ from the
+    defaults, in cookiecutter.json's order (`defaults` when none does)."""
+    return ",".join(f"{name}={answers[name]}" for name in OPTIONS
+                    if name in answers and answers[name] != DEFAULTS.get(name)) or "defaults"

@@ -22,7 +22,7 @@ import typer.main
 from click.testing import CliRunner
 from cruft._cli import app as cruft_app
 
-from conftest import TEMPLATE_DIR
+from harness.paths import TEMPLATE_DIR
 
 SKELETON = "{{cookiecutter.project_slug}}"
 GIT_ENV = os.environ | {

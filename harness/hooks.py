@@ -6,7 +6,7 @@ unrendered files are valid Python and import cleanly.
 
 import importlib.util
 
-from conftest import TEMPLATE_DIR
+from harness.paths import TEMPLATE_DIR
 
 
 def load_hook(name: str):

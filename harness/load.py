@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from http.client import HTTPConnection, HTTPException
 
-from servers import http
+from harness.servers import http
 
 
 @dataclass
