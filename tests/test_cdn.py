@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.projects import start_web
-from servers import http
+from harness.servers import http
+from harness.web_build import start_web
 
 pytestmark = pytest.mark.slow
 
