@@ -26,6 +26,13 @@ export interface Config {
    */
   apiToken: string | null;
 {%- endif %}
+{%- if cookiecutter.auth == "password" %}
+  /**
+   * PUBLIC_URL: this app's public origin (e.g. `https://<app>.fly.dev`); required in production.
+   * The API puts it in the links it mails; here a form is accepted only from a page of this origin.
+   */
+  publicUrl: string | null;
+{%- endif %}
   /** BACKEND_TIMEOUT_MS: a backend call slower than this degrades the page. */
   backendTimeoutMs: number;
   /** BACKEND_MAX_CONCURRENT: backend calls in flight at once; more degrade at once instead of queueing. */
@@ -155,6 +162,12 @@ export function loadConfig(env: Env, { dev = false }: { dev?: boolean } = {}): C
     throw new ConfigError('REDIS_URL must be set in production (the rate limit is shared through Redis)');
   }
 {%- endif %}
+{%- if cookiecutter.auth == "password" %}
+  const publicUrl = url(env, 'PUBLIC_URL', { protocols: ['http:', 'https:'], credentials: 'refused' });
+  if (production && publicUrl === null) {
+    throw new ConfigError('PUBLIC_URL must be set in production (the origin of the links in account e-mails)');
+  }
+{%- endif %}
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const metricsPort = integer(env, 'METRICS_PORT', 9091, 1, 65535);
   if (metricsPort === port) {
@@ -169,6 +182,9 @@ export function loadConfig(env: Env, { dev = false }: { dev?: boolean } = {}): C
     backendUrl: url(env, 'COMPOSABLE_RUST_BACKEND_URL', { protocols: ['http:', 'https:'], credentials: 'refused' }),
 {%- if cookiecutter.backend == "rust" %}
     apiToken: serviceToken(env, 'API_WRITE_TOKEN', production),
+{%- endif %}
+{%- if cookiecutter.auth == "password" %}
+    publicUrl,
 {%- endif %}
     backendTimeoutMs: integer(env, 'BACKEND_TIMEOUT_MS', 3000, 1, 60_000),
     backendMaxConcurrent: integer(env, 'BACKEND_MAX_CONCURRENT', 64, 1, 10_000),
