@@ -28,6 +28,7 @@ FULL_MONOREPO = {
     "deploy_on_push": "yes",
     "node_version": "24",
     "multi_region": "yes",
+    "auth": "password",
 }
 
 pytest_plugins = ["fixtures.api", "fixtures.projects", "fixtures.services"]
