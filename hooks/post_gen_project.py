@@ -27,6 +27,8 @@ REMOVE_WHEN = {
     ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts", "apps/web/src/server/plugins/sentry.test.ts"],
     ("template_check", "no"): [".github/workflows/template-update.yml", ".github/scripts/template-update.sh"],
     ("preview_apps", "no"): [".github/workflows/preview.yml", ".github/scripts/preview.sh"],
+    ("auth", "none"): ["apps/web/src/app/account", "apps/web/src/server/accounts", "apps/web/src/client/accounts-api.ts",
+                       "packages/shared/src/accounts.ts"],  # the web side of accounts
     ("ci", "none"): [".github"],  # workflows, their scripts and Dependabot
 }
 

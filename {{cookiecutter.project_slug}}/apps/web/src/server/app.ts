@@ -108,7 +108,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // Before every route and the not-found handler: each page knows who reads it.
   const accounts =
     overrides.accounts ??
-    createAccountsClient({ baseUrl: config.backendUrl ?? '', token: config.apiToken, timeoutMs: config.backendTimeoutMs });
+    createAccountsClient({
+      baseUrl: config.backendUrl ?? '',
+      token: config.apiToken,
+      timeoutMs: config.backendTimeoutMs,
+    });
   await app.register(sessions, { accounts });
 {%- endif %}
   const shell = createPageShell(assets, config.publicApiUrl);

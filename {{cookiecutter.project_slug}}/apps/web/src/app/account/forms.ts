@@ -114,7 +114,8 @@ export function fieldError(field: FieldSpec, raw: string): MessageKey | null {
   const value = field.kind === 'new-password' || field.kind === 'current-password' ? raw : raw.trim();
   const length = [...value].length;
   if (length === 0) return field.kind === 'email' ? 'errorEmail' : 'errorRequired';
-  if (field.kind === 'new-password' && (length < LIMITS.passwordMin || length > field.max)) return 'errorPasswordLength';
+  if (field.kind === 'new-password' && (length < LIMITS.passwordMin || length > field.max))
+    return 'errorPasswordLength';
   if (length > field.max) return field.kind === 'email' ? 'errorEmail' : 'errorTooLong';
   // One @ with something on both sides, no spaces or control characters: the API decides the rest.
   // eslint-disable-next-line no-control-regex

@@ -69,7 +69,13 @@ export function accountReducer(
           try {
             const answer = await accounts.submit(spec.action, fields);
             if (answer.ok) dispatch({ type: 'formAccepted', location: answer.location });
-            else dispatch({ type: 'formRejected', problem: answer.problem, problems: answer.problems, messages: answer.messages });
+            else
+              dispatch({
+                type: 'formRejected',
+                problem: answer.problem,
+                problems: answer.problems,
+                messages: answer.messages,
+              });
           } catch {
             dispatch({ type: 'formRejected', problem: 'errorUnavailable' });
           }
@@ -79,6 +85,9 @@ export function accountReducer(
     case 'formAccepted':
       return [state, Effect.fireAndForget<AppAction>(async () => deps.accounts?.navigate(action.location))];
     case 'formRejected':
-      return [withForm({ errors: errorsOf(state, action), problem: action.problem ?? null, submitting: false }), Effect.none()];
+      return [
+        withForm({ errors: errorsOf(state, action), problem: action.problem ?? null, submitting: false }),
+        Effect.none(),
+      ];
   }
 }

@@ -34,7 +34,8 @@ export const fr: Messages = {
   signInTitle: 'Connexion',
   signInSubmit: 'Se connecter',
   forgotTitle: 'Mot de passe oublié ?',
-  forgotIntro: 'Indiquez votre adresse : si elle a un compte, nous lui envoyons un lien pour choisir un nouveau mot de passe.',
+  forgotIntro:
+    'Indiquez votre adresse : si elle a un compte, nous lui envoyons un lien pour choisir un nouveau mot de passe.',
   forgotSubmit: 'Envoyer le lien',
   resetTitle: 'Choisir un nouveau mot de passe',
   resetSubmit: 'Enregistrer le mot de passe',
@@ -49,7 +50,8 @@ export const fr: Messages = {
   noticeCheckInbox: 'Consultez votre boîte : nous avons envoyé un lien pour confirmer votre adresse.',
   noticeVerificationSent: 'Si cette adresse attend sa confirmation, un nouveau lien est en route.',
   noticeResetSent: 'Si cette adresse a un compte, un lien pour choisir un nouveau mot de passe est en route.',
-  noticePasswordReset: 'Votre mot de passe est changé et toutes les sessions sont fermées. Connectez-vous avec le nouveau.',
+  noticePasswordReset:
+    'Votre mot de passe est changé et toutes les sessions sont fermées. Connectez-vous avec le nouveau.',
   noticeSignedOut: 'Vous êtes déconnecté.',
   noticeSignInFirst: 'Connectez-vous pour continuer.',
   errorEmail: 'Indiquez une adresse e-mail comme nom@exemple.fr.',

@@ -66,9 +66,13 @@ export function createAccountsClient({ baseUrl, token, timeoutMs }: AccountsClie
       });
     } catch (error) {
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
-      throw new BackendError(`${method} ${path}: backend ${timedOut ? 'timed out' : 'unreachable'}`, timedOut ? 'timeout' : 'unreachable', {
-        cause: error,
-      });
+      throw new BackendError(
+        `${method} ${path}: backend ${timedOut ? 'timed out' : 'unreachable'}`,
+        timedOut ? 'timeout' : 'unreachable',
+        {
+          cause: error,
+        },
+      );
     }
     const refusal = refusalOf(`${method} ${path}`, response);
     if (refusal !== null) {
@@ -80,13 +84,20 @@ export function createAccountsClient({ baseUrl, token, timeoutMs }: AccountsClie
       try {
         return { ok: true, value: read(json) };
       } catch (error) {
-        throw new BackendError(`${method} ${path}: ${error instanceof Error ? error.message : 'bad response'}`, 'invalid_response', {
-          cause: error,
-        });
+        throw new BackendError(
+          `${method} ${path}: ${error instanceof Error ? error.message : 'bad response'}`,
+          'invalid_response',
+          {
+            cause: error,
+          },
+        );
       }
     }
-    if (expected.includes(response.status)) return { ok: false, status: response.status, problem: parseApiProblem(json) };
-    throw new BackendError(`${method} ${path}: backend answered ${response.status}`, 'status', { status: response.status });
+    if (expected.includes(response.status))
+      return { ok: false, status: response.status, problem: parseApiProblem(json) };
+    throw new BackendError(`${method} ${path}: backend answered ${response.status}`, 'status', {
+      status: response.status,
+    });
   }
 
   const nothing = () => null;
@@ -94,7 +105,12 @@ export function createAccountsClient({ baseUrl, token, timeoutMs }: AccountsClie
     signUp: (visitor, email, password) =>
       call('POST', '/api/accounts', { visitor, body: { email, password }, read: nothing, expected: [422] }),
     verify: (visitor, token) =>
-      call('POST', '/api/accounts/verification', { visitor, body: { token }, read: parseSessionGrant, expected: [400, 422] }),
+      call('POST', '/api/accounts/verification', {
+        visitor,
+        body: { token },
+        read: parseSessionGrant,
+        expected: [400, 422],
+      }),
     resendVerification: (visitor, email) =>
       call('POST', '/api/accounts/verification/resend', { visitor, body: { email }, read: nothing, expected: [422] }),
     signIn: (visitor, email, password) =>
@@ -105,7 +121,12 @@ export function createAccountsClient({ baseUrl, token, timeoutMs }: AccountsClie
         expected: [401, 403, 422],
       }),
     async currentUser(visitor, session) {
-      const answer = await call('GET', '/api/sessions/current', { visitor, session, read: parseCurrentUser, expected: [401] });
+      const answer = await call('GET', '/api/sessions/current', {
+        visitor,
+        session,
+        read: parseCurrentUser,
+        expected: [401],
+      });
       return answer.ok ? answer.value : null;
     },
     async signOut(visitor, session) {

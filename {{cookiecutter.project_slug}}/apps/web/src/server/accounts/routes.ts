@@ -1,3 +1,4 @@
+import fastifyFormbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   FORMS,
@@ -57,9 +58,7 @@ export function isCrossSite(request: FastifyRequest, publicUrl: string | null): 
   return origin !== expected;
 }
 
-const ROUTE_OF_ACTION = new Map(
-  Object.entries(FORMS).map(([route, spec]) => [spec.action, route as AccountRouteName]),
-);
+const ROUTE_OF_ACTION = new Map(Object.entries(FORMS).map(([route, spec]) => [spec.action, route as AccountRouteName]));
 
 class ForbiddenError extends Error {
   readonly statusCode = 403;
@@ -68,6 +67,8 @@ class ForbiddenError extends Error {
 
 /** The account pages and their forms (auth=password): each POST answers 303 (or JSON to the reducer). */
 export default async function accountRoutes(app: FastifyInstance, { accounts, shell, publicUrl }: Options) {
+  // Form bodies for these routes only: every other route keeps refusing them (415).
+  await app.register(fastifyFormbody);
   // A refused form (another site, no or an old form token) comes back with why, as a page.
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.statusCode !== 403) throw error;
@@ -98,11 +99,16 @@ export default async function accountRoutes(app: FastifyInstance, { accounts, sh
 
   function noticeOf(request: FastifyRequest): MessageKey | null {
     const { notice } = request.query as { notice?: unknown };
-    return typeof notice === 'string' && Object.hasOwn(NOTICES, notice) ? NOTICES[notice as keyof typeof NOTICES] : null;
+    return typeof notice === 'string' && Object.hasOwn(NOTICES, notice)
+      ? NOTICES[notice as keyof typeof NOTICES]
+      : null;
   }
 
   /** A form's POST: its fields, checked as the browser checks them, then `run`. */
-  function handle(route: AccountRouteName, run: (values: Values, request: FastifyRequest, reply: FastifyReply) => Promise<Result>) {
+  function handle(
+    route: AccountRouteName,
+    run: (values: Values, request: FastifyRequest, reply: FastifyReply) => Promise<Result>,
+  ) {
     const spec = FORMS[route];
     app.post(spec.action, guarded, async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
@@ -123,7 +129,9 @@ export default async function accountRoutes(app: FastifyInstance, { accounts, sh
         }
       }
       if ('location' in result) {
-        return wantsJson(request) ? reply.send({ ok: true, location: result.location }) : reply.redirect(result.location, 303);
+        return wantsJson(request)
+          ? reply.send({ ok: true, location: result.location })
+          : reply.redirect(result.location, 303);
       }
       const { status, problem = null, problems: fieldProblems = {}, messages = {} } = result;
       if (wantsJson(request)) return reply.code(status).send({ ok: false, problem, problems: fieldProblems, messages });
@@ -140,14 +148,18 @@ export default async function accountRoutes(app: FastifyInstance, { accounts, sh
     if (error instanceof BackendError && error.isRefusal) {
       request.log.info({ reason: error.reason, status: error.status }, 'backend refused the form');
       reply.header('retry-after', String(error.retryAfterSeconds));
-      return error.status === 429 ? { status: 429, problem: 'errorTooMany' } : { status: 503, problem: 'errorUnavailable' };
+      return error.status === 429
+        ? { status: 429, problem: 'errorTooMany' }
+        : { status: 503, problem: 'errorUnavailable' };
     }
     request.log.warn({ err: error }, 'backend failed; the form stays');
     return { status: 503, problem: 'errorUnavailable' };
   }
 
   for (const route of ['signup', 'signin', 'forgotPassword'] as const) {
-    app.get(FORMS[route].action, async (request, reply) => showForm(request, reply, route, { notice: noticeOf(request) }));
+    app.get(FORMS[route].action, async (request, reply) =>
+      showForm(request, reply, route, { notice: noticeOf(request) }),
+    );
   }
 
   handle('signup', async ({ email = '', password = '' }, request) => {
@@ -167,7 +179,9 @@ export default async function accountRoutes(app: FastifyInstance, { accounts, sh
 
   handle('forgotPassword', async ({ email = '' }, request) => {
     const outcome = await accounts.requestReset(request.clientIp, email);
-    return outcome.ok ? { location: '/forgot-password?notice=reset-sent' } : refusedForm('forgotPassword', outcome, 'errorEmail');
+    return outcome.ok
+      ? { location: '/forgot-password?notice=reset-sent' }
+      : refusedForm('forgotPassword', outcome, 'errorEmail');
   });
 
   app.get('/reset-password', async (request, reply) => {
@@ -200,7 +214,9 @@ export default async function accountRoutes(app: FastifyInstance, { accounts, sh
 
   handle('verifyEmail', async ({ email = '' }, request) => {
     const outcome = await accounts.resendVerification(request.clientIp, email);
-    return outcome.ok ? { location: '/signin?notice=verification-sent' } : refusedForm('verifyEmail', outcome, 'errorEmail');
+    return outcome.ok
+      ? { location: '/signin?notice=verification-sent' }
+      : refusedForm('verifyEmail', outcome, 'errorEmail');
   });
 
   app.post('/signout', guarded, async (request, reply) => {
@@ -209,7 +225,10 @@ export default async function accountRoutes(app: FastifyInstance, { accounts, sh
         await accounts.signOut(request.clientIp, request.sessionToken);
       } catch (error) {
         // The cookie goes anyway; the session then ends at its idle expiry.
-        request.log.warn({ reason: error instanceof BackendError ? error.reason : 'error' }, 'sign-out not recorded by the API');
+        request.log.warn(
+          { reason: error instanceof BackendError ? error.reason : 'error' },
+          'sign-out not recorded by the API',
+        );
       }
     }
     clearSessionCookie(reply);

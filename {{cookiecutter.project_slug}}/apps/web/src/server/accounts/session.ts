@@ -1,6 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrfProtection from '@fastify/csrf-protection';
-import fastifyFormbody from '@fastify/formbody';
 import type { AccountUser, SessionGrant } from '@repo/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -42,21 +41,22 @@ export function clearSessionCookie(reply: FastifyReply): void {
 /** The page state's account part for this request (page.ts puts it first in every page). */
 export function viewerLoaded(request: FastifyRequest): AppAction {
   const user = request.viewer ? { email: request.viewer.email } : null;
-  return { type: 'accountLoaded', account: { user, csrfToken: request.formToken } };
+  return { type: 'accountLoaded', account: { user, csrfToken: request.formToken ?? '' } };
 }
 
 function isPageRequest(request: FastifyRequest): boolean {
-  return (request.method === 'GET' || request.method === 'HEAD') && (request.headers.accept ?? '').includes('text/html');
+  return (
+    (request.method === 'GET' || request.method === 'HEAD') && (request.headers.accept ?? '').includes('text/html')
+  );
 }
 
 /**
- * Cookies, form bodies and form tokens, and who reads each page. A page request with a session
+ * Cookies and form tokens, and who reads each page. A page request with a session
  * cookie asks the API whose session it is (the API alone decides); every response to a request
  * that carries a session, or that holds a form token, is `private, no-store`.
  */
 async function sessions(app: FastifyInstance, { accounts }: { accounts: AccountsClient }) {
   await app.register(fastifyCookie);
-  await app.register(fastifyFormbody);
   // The secret behind the form tokens lives in its own cookie (double submit); the token is
   // read from the `_csrf` field of the form.
   await app.register(fastifyCsrfProtection, {
