@@ -183,6 +183,8 @@ def test_web_final_stage_payload_boots_outside_docker(answers, tmp_path, record_
            "NODE_ENV": "production", "LOG_LEVEL": "warn"}
     if answers.get("use_redis") == "yes":
         env["REDIS_URL"] = request.getfixturevalue("redis_server").url
+    if answers.get("auth") == "password":  # in fly.toml's [env] on Fly: the links of account e-mails
+        env["PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     server = ServerProcess(cmd, workdir, env, port, tmp_path / "server.log")
     try:
         server.wait_until_up(timeout=30)

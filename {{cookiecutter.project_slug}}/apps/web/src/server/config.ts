@@ -147,6 +147,17 @@ function serviceToken(env: Env, name: string, production: boolean): string | nul
 }
 {%- endif %}
 
+{%- if cookiecutter.auth == "password" %}
+
+function publicOrigin(env: Env, production: boolean): string | null {
+  const publicUrl = url(env, 'PUBLIC_URL', { protocols: ['http:', 'https:'], credentials: 'refused' });
+  if (production && publicUrl === null) {
+    throw new ConfigError('PUBLIC_URL must be set in production (the origin of the links in account e-mails)');
+  }
+  return publicUrl;
+}
+{%- endif %}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** `dev`: the `dev` script's defaults (build/dev-server.js), for the same variables. */
@@ -160,12 +171,6 @@ export function loadConfig(env: Env, { dev = false }: { dev?: boolean } = {}): C
   const redisUrl = url(env, 'REDIS_URL', { protocols: ['redis:', 'rediss:'], credentials: 'allowed' });
   if (production && redisUrl === null) {
     throw new ConfigError('REDIS_URL must be set in production (the rate limit is shared through Redis)');
-  }
-{%- endif %}
-{%- if cookiecutter.auth == "password" %}
-  const publicUrl = url(env, 'PUBLIC_URL', { protocols: ['http:', 'https:'], credentials: 'refused' });
-  if (production && publicUrl === null) {
-    throw new ConfigError('PUBLIC_URL must be set in production (the origin of the links in account e-mails)');
   }
 {%- endif %}
   const port = integer(env, 'PORT', 3000, 0, 65535);
@@ -183,9 +188,7 @@ export function loadConfig(env: Env, { dev = false }: { dev?: boolean } = {}): C
 {%- if cookiecutter.backend == "rust" %}
     apiToken: serviceToken(env, 'API_WRITE_TOKEN', production),
 {%- endif %}
-{%- if cookiecutter.auth == "password" %}
-    publicUrl,
-{%- endif %}
+
     backendTimeoutMs: integer(env, 'BACKEND_TIMEOUT_MS', 3000, 1, 60_000),
     backendMaxConcurrent: integer(env, 'BACKEND_MAX_CONCURRENT', 64, 1, 10_000),
     publicApiUrl: url(env, 'PUBLIC_API_URL', { protocols: ['http:', 'https:'], credentials: 'refused' }),
@@ -198,6 +201,10 @@ export function loadConfig(env: Env, { dev = false }: { dev?: boolean } = {}): C
 {%- endif %}
 {%- if cookiecutter.use_sentry == "yes" %}
     sentryDsn: url(env, 'SENTRY_DSN', { protocols: ['http:', 'https:'], credentials: 'allowed' }),
+{%- endif %}
+{%- if cookiecutter.auth == "password" %}
+    // Last, so that a mistyped variable above is the one reported.
+    publicUrl: publicOrigin(env, production),
 {%- endif %}
   };
 }
