@@ -22,6 +22,7 @@ REMOVE_WHEN = {
     ("layout", "standalone"): [".github/scripts/changed-since-release.sh"],  # per-app change detection of the monorepo deploy
     ("package_manager", "npm"): ["pnpm-workspace.yaml"],
     ("backend", "none"): ["apps/api", "docs/grafana/api.json"],
+    ("auth", "none"): ["apps/api/migrations/0004_accounts.sql"],  # users and sessions; the `accounts` feature's code stays, off
     ("use_redis", "no"): ["apps/web/src/server/plugins/redis"],
     ("use_i18n", "no"): ["apps/web/src/app/i18n"],
     ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts", "apps/web/src/server/plugins/sentry.test.ts"],
