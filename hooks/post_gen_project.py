@@ -22,14 +22,16 @@ REMOVE_WHEN = {
     ("layout", "standalone"): [".github/scripts/changed-since-release.sh"],  # per-app change detection of the monorepo deploy
     ("package_manager", "npm"): ["pnpm-workspace.yaml"],
     ("backend", "none"): ["apps/api", "docs/grafana/api.json"],
-    ("auth", "none"): ["apps/api/migrations/0004_accounts.sql"],  # users and sessions; the `accounts` feature's code stays, off
+    ("auth", "none"): [
+        "apps/api/migrations/0004_accounts.sql",  # users and sessions; the API's `accounts` feature's code stays, off
+        "apps/web/src/app/account", "apps/web/src/server/accounts", "apps/web/src/client/accounts-api.ts",
+        "packages/shared/src/accounts.ts",  # the web side of accounts
+    ],
     ("use_redis", "no"): ["apps/web/src/server/plugins/redis"],
     ("use_i18n", "no"): ["apps/web/src/app/i18n"],
     ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts", "apps/web/src/server/plugins/sentry.test.ts"],
     ("template_check", "no"): [".github/workflows/template-update.yml", ".github/scripts/template-update.sh"],
     ("preview_apps", "no"): [".github/workflows/preview.yml", ".github/scripts/preview.sh"],
-    ("auth", "none"): ["apps/web/src/app/account", "apps/web/src/server/accounts", "apps/web/src/client/accounts-api.ts",
-                       "packages/shared/src/accounts.ts"],  # the web side of accounts
     ("ci", "none"): [".github"],  # workflows, their scripts and Dependabot
 }
 
