@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import bake
-from fixtures.api import WRITE_TOKEN, build_api, cargo, cargo_env, get, request, start_api, wait_for
+from fixtures.api import (WRITE_TOKEN, WRITER, build_api, cargo, cargo_env, get, request, seed_writer, start_api,
+                          wait_for)
 from fixtures.projects import start_web
 from servers import free_port, status_of
 from test_docs import Project, readme_configuration, set_by_fly
@@ -22,7 +23,7 @@ from test_docs import Project, readme_configuration, set_by_fly
 pytestmark = pytest.mark.slow
 
 WEB_ORIGIN = "http://localhost:3000"
-AUTHORIZED = {"authorization": f"Bearer {WRITE_TOKEN}"}
+AUTHORIZED = WRITER
 SEEDED_TITLES = ["Welcome to your Composable app", "State, actions and reducers"]
 
 
@@ -308,6 +309,7 @@ def test_previous_release_serves_a_database_migrated_by_the_next_one(api_crate, 
     assert refused.returncode != 0, "the previous release's migrate accepted a newer schema"
     assert f"migration {newest} was previously applied but is missing" in refused.stdout, refused.stdout
 
+    seed_writer(url)
     previous = start_api(api_binary, url, tmp_path, CORS_ALLOWED_ORIGINS=WEB_ORIGIN, RUST_LOG="info")
     try:
         assert get(previous.url + "/ready") == (200, {"status": "ready"})

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from fixtures.api import WRITE_TOKEN, start_api
+from fixtures.api import WRITER, start_api
 from fixtures.projects import start_web
 from load import IdempotentWriter, KeepAliveLoad, failures, summary
 from servers import ServerProcess, http, rss_kib
@@ -75,7 +75,7 @@ def test_no_acknowledged_write_is_lost_when_postgres_restarts(api_binary, migrat
     server = start_api(api_binary, migrated_database, tmp_path, DATABASE_ACQUIRE_TIMEOUT_SECS="1")
     prefix = f"pg-{mode}-{time.monotonic_ns()}"
     try:
-        writer = IdempotentWriter(server.url, WRITE_TOKEN, prefix, count=120, rate=20).start()
+        writer = IdempotentWriter(server.url, WRITER, prefix, count=120, rate=20).start()
         time.sleep(2)
         postgres_server.stop(mode)
         time.sleep(1.5)
@@ -97,7 +97,7 @@ def test_no_acknowledged_write_is_lost_when_the_api_is_replaced(api_binary, migr
     """SIGTERM mid-writes, then a new process on the same port (what a deploy does to a Machine)."""
     server = start_api(api_binary, migrated_database, tmp_path)
     prefix = f"sigterm-{time.monotonic_ns()}"
-    writer = IdempotentWriter(server.url, WRITE_TOKEN, prefix, count=120, rate=20).start()
+    writer = IdempotentWriter(server.url, WRITER, prefix, count=120, rate=20).start()
     time.sleep(2)
     signalled = time.monotonic()
     server.process.send_signal(signal.SIGTERM)

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from fixtures.api import WRITE_TOKEN, request, start_api, wait_for
+from fixtures.api import WRITER, request, start_api, wait_for
 from fixtures.projects import start_web
 from generated import dashboard_metric_names
 from servers import free_port, http
@@ -23,7 +23,7 @@ from servers import free_port, http
 pytestmark = pytest.mark.slow
 
 PRIMARY, ELSEWHERE = "sjc", "syd"
-AUTH = {"authorization": f"Bearer {WRITE_TOKEN}"}
+AUTH = WRITER
 SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 

@@ -193,8 +193,9 @@ pub struct Config {
     /// A read replica for reads; `None` reads from `database`.
     #[cfg(feature = "multi-region")]
     pub read_replica: Option<DatabaseConfig>,
+    /// Checked only by the server: `migrate` and `healthcheck` need no mail settings.
     #[cfg(feature = "accounts")]
-    pub accounts: AccountsConfig,
+    pub accounts: Result<AccountsConfig, ConfigError>,
 }
 
 /// Where mail goes, how long sessions last, how much hashing runs at once (feature `accounts`).
@@ -522,7 +523,7 @@ impl TryFrom<Settings> for Config {
             acquire_timeout: Duration::from_secs(settings.database_acquire_timeout_secs),
         };
         #[cfg(feature = "accounts")]
-        let accounts = settings.accounts()?;
+        let accounts = settings.accounts();
         Ok(Self {
             #[cfg(feature = "accounts")]
             accounts,
@@ -898,6 +899,57 @@ mod tests {
         assert_eq!(config.database.max_connections, 12);
         assert_eq!(config.database.acquire_timeout, Duration::from_secs(1));
         assert!(!format!("{:?}", config.database).contains("secret"));
+    }
+
+    #[cfg(feature = "accounts")]
+    #[test]
+    fn accounts_need_a_public_url_and_a_mail_server_unless_mail_is_printed() {
+        let printed = config(&[]).unwrap().accounts.unwrap();
+        assert!(matches!(printed.mail, MailConfig::DevLog));
+        assert_eq!(
+            printed.session_idle_timeout,
+            Duration::from_secs(7 * 24 * 60 * 60)
+        );
+        assert_eq!(
+            printed.session_max_age,
+            Duration::from_secs(30 * 24 * 60 * 60)
+        );
+
+        let no_mail = config(&[("MAIL_DEV_LOG", "0")])
+            .unwrap()
+            .accounts
+            .unwrap_err();
+        assert_eq!(no_mail.variable, "SMTP_URL");
+        assert!(!no_mail.to_string().contains('\n'));
+        let no_sender = config(&[("SMTP_URL", "smtp://127.0.0.1:1025")]);
+        assert_eq!(
+            no_sender.unwrap().accounts.unwrap_err().variable,
+            "MAIL_FROM"
+        );
+        let smtp = config(&[
+            ("SMTP_URL", "smtps://mailer:hunter2@smtp.example.com"),
+            ("MAIL_FROM", "App <no-reply@example.com>"),
+            ("PUBLIC_URL", "https://app.example.com/"),
+        ])
+        .unwrap()
+        .accounts
+        .unwrap();
+        assert_eq!(smtp.public_url, "https://app.example.com");
+        assert!(!format!("{smtp:?}").contains("hunter2"));
+
+        for (name, value) in [
+            ("PUBLIC_URL", "app.example.com"),
+            ("SMTP_URL", "http://mail.example.com"),
+            ("MAIL_FROM", "not an address"),
+            ("MAIL_DEV_LOG", "maybe"),
+            ("SESSION_MAX_AGE_SECS", "0"),
+        ] {
+            assert_eq!(config(&[(name, value)]).unwrap_err().variable, name);
+        }
+        let no_url = Config::from_lookup(|name| {
+            (name == "DATABASE_URL").then(|| "postgres://app@db/app".to_owned())
+        });
+        assert_eq!(no_url.unwrap().accounts.unwrap_err().variable, "PUBLIC_URL");
     }
 
     #[cfg(feature = "multi-region")]

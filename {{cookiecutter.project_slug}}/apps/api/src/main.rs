@@ -48,6 +48,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The mail settings matter only to the server: `migrate` runs without them.
+    #[cfg(feature = "accounts")]
+    if let (Command::Serve, Err(error)) = (&command, &config.accounts) {
+        eprintln!("configuration error: {error}");
+        return ExitCode::FAILURE;
+    }
     let outcome = match command {
         Command::Serve => serve(config).await,
         #[cfg(feature = "postgres")]
@@ -138,13 +144,13 @@ fn accounts(
     let primary_region = config.http.regions.replay_writes_to().is_none();
     #[cfg(not(feature = "multi-region"))]
     let primary_region = true;
-    if matches!(config.accounts.mail, config::MailConfig::DevLog) {
+    let settings = config.accounts.clone()?;
+    if matches!(settings.mail, config::MailConfig::DevLog) {
         tracing::warn!(
             "MAIL_DEV_LOG=1: no mail is sent, links are printed here (development only)"
         );
     }
-    let accounts =
-        api::accounts::Accounts::new(primary, reads, primary_region, config.accounts.clone())?;
+    let accounts = api::accounts::Accounts::new(primary, reads, primary_region, settings)?;
     accounts.spawn_sweeper();
     Ok(accounts)
 }
