@@ -29,6 +29,15 @@ function reduce(state: AppState, actions: AppAction[], deps: AppDependencies): A
   return actions.reduce((current, action) => appReducer(current, action, deps)[0], state);
 }
 
+/** The sign-up form with a good address and password typed in. */
+function filledIn(deps: AppDependencies): AppState {
+  const typing: AppAction[] = [
+    { type: 'fieldChanged', field: 'email', value: 'ada@example.com' },
+    { type: 'fieldChanged', field: 'password', value: PASSWORD },
+  ];
+  return reduce(signupPage(), typing, deps);
+}
+
 async function effectOf(state: AppState, action: AppAction, deps: AppDependencies) {
   const [next, effect] = appReducer(state, action, deps);
   const dispatched: AppAction[] = [];
@@ -66,14 +75,7 @@ describe('account forms', () => {
 
   it('sends the fields with the form token, then follows the server to the next page', async () => {
     const { deps, sent, visited } = depsAnswering({ ok: true, location: '/signin?notice=check-inbox' });
-    const typed = reduce(
-      signupPage(),
-      [
-        { type: 'fieldChanged', field: 'email', value: 'ada@example.com' },
-        { type: 'fieldChanged', field: 'password', value: PASSWORD },
-      ],
-      deps,
-    );
+    const typed = filledIn(deps);
     const { next, dispatched } = await effectOf(typed, { type: 'formSubmitted' }, deps);
     expect(next.account.form.submitting).toBe(true);
     expect(sent).toEqual([
@@ -90,14 +92,7 @@ describe('account forms', () => {
       problem: null,
       messages: { password: 'This password is on a list of breached passwords.' },
     });
-    const typed = reduce(
-      signupPage(),
-      [
-        { type: 'fieldChanged', field: 'email', value: 'ada@example.com' },
-        { type: 'fieldChanged', field: 'password', value: PASSWORD },
-      ],
-      deps,
-    );
+    const typed = filledIn(deps);
     const { next, dispatched } = await effectOf(typed, { type: 'formSubmitted' }, deps);
     const shown = reduce(next, dispatched, deps);
     expect(shown.account.form.submitting).toBe(false);
