@@ -62,6 +62,7 @@ export const messages = {
   errorUnavailable: 'This cannot be done right now. Please try again in a moment.',
   resendLink: 'Confirmation link lost or expired? Get a new one',
   errorForbidden: 'This form was sent from another site or has expired. Reload the page and try again.',
+  errorInvalid: 'Something in this form cannot be accepted. Check it and try again.',
 {%- endif %}
 } as const;
 

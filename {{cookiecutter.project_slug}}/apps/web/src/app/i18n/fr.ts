@@ -65,5 +65,6 @@ export const fr: Messages = {
   errorUnavailable: 'Impossible pour le moment. Réessayez dans un instant.',
   resendLink: 'Lien de confirmation perdu ou expiré ? Obtenez-en un nouveau',
   errorForbidden: 'Ce formulaire vient d’un autre site ou a expiré. Rechargez la page et réessayez.',
+  errorInvalid: 'Une partie de ce formulaire ne peut pas être acceptée. Vérifiez-le et réessayez.',
 {%- endif %}
 };

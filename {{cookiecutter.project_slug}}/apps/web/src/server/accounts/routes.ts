@@ -165,7 +165,7 @@ export default async function accountRoutes(app: FastifyInstance, { accounts, sh
   handle('signup', async ({ email = '', password = '' }, request) => {
     const outcome = await accounts.signUp(request.clientIp, email, password);
     // A new and a taken address get the same answer: the inbox says which it was.
-    return outcome.ok ? { location: '/signin?notice=check-inbox' } : refusedForm('signup', outcome, 'errorUnavailable');
+    return outcome.ok ? { location: '/signin?notice=check-inbox' } : refusedForm('signup', outcome, 'errorInvalid');
   });
 
   handle('signin', async ({ email = '', password = '' }, request, reply) => {
@@ -181,7 +181,7 @@ export default async function accountRoutes(app: FastifyInstance, { accounts, sh
     const outcome = await accounts.requestReset(request.clientIp, email);
     return outcome.ok
       ? { location: '/forgot-password?notice=reset-sent' }
-      : refusedForm('forgotPassword', outcome, 'errorEmail');
+      : refusedForm('forgotPassword', outcome, 'errorInvalid');
   });
 
   app.get('/reset-password', async (request, reply) => {
@@ -201,6 +201,9 @@ export default async function accountRoutes(app: FastifyInstance, { accounts, sh
   app.get('/verify-email', async (request, reply) => {
     const { token } = request.query as { token?: unknown };
     if (typeof token !== 'string' || token === '') return showForm(request, reply, 'verifyEmail');
+    // Not the shape of a token the API hands out: refused here, without a call.
+    if (!/^[A-Za-z0-9_-]{1,512}$/.test(token))
+      return showForm(request, reply, 'verifyEmail', { status: 400, problem: 'errorToken' });
     let outcome;
     try {
       outcome = await accounts.verify(request.clientIp, token);
@@ -216,7 +219,7 @@ export default async function accountRoutes(app: FastifyInstance, { accounts, sh
     const outcome = await accounts.resendVerification(request.clientIp, email);
     return outcome.ok
       ? { location: '/signin?notice=verification-sent' }
-      : refusedForm('verifyEmail', outcome, 'errorEmail');
+      : refusedForm('verifyEmail', outcome, 'errorInvalid');
   });
 
   app.post('/signout', guarded, async (request, reply) => {
@@ -248,6 +251,6 @@ export default async function accountRoutes(app: FastifyInstance, { accounts, sh
       clearSessionCookie(reply);
       return { location: '/signin?notice=sign-in-first' };
     }
-    return refusedForm('newPost', outcome, 'errorUnavailable');
+    return refusedForm('newPost', outcome, 'errorInvalid');
   });
 }
