@@ -314,3 +314,41 @@ def test_a_signed_in_page_is_served_by_the_replica_regions_api(built_monorepo, s
             web.stop()
     finally:
         api.stop()
+
+
+def without_tokens(page: str) -> str:
+    """A page less what differs on every render: its form token."""
+    return re.sub(r'name="_csrf" value="[^"]+"', "", re.sub(r'"csrfToken":"[^"]*"', "", page))
+
+
+def test_a_taken_address_and_an_unknown_one_get_the_same_answers_as_the_others(site, mailbox):
+    box, _ = mailbox
+    _, taken = signed_up(site, mailbox)
+    fresh = f"fresh-{uuid.uuid4().hex[:12]}@example.com"
+    answers = [Visitor(site).post("/signup", {"email": address, "password": PASSWORD})[:2] for address in (taken, fresh)]
+    assert [(status, headers["location"]) for status, headers in answers] == [(303, "/signin?notice=check-inbox")] * 2
+    wait_for(lambda: box.count(taken) == 2, 20, "the mail telling the owner someone tried to sign up")
+    # Sign-in: an unknown address and a wrong password, the same status and page.
+    unknown = Visitor(site).post("/signin", {"email": f"nobody-{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD})
+    wrong = Visitor(site).post("/signin", {"email": taken, "password": "not the password of this account"})
+    assert unknown[0] == wrong[0] == 401
+    # The pages differ only by the address typed in (kept in the form) and the form token.
+    assert re.sub(r"[\w.-]+@example\.com", "", without_tokens(unknown[2])) == \
+        re.sub(r"[\w.-]+@example\.com", "", without_tokens(wrong[2]))
+
+
+def test_a_reset_for_an_unknown_address_sends_nothing_and_a_used_link_is_refused(site, mailbox):
+    box, _ = mailbox
+    nobody = f"nobody-{uuid.uuid4().hex[:12]}@example.com"
+    status, headers, _ = Visitor(site).post("/forgot-password", {"email": nobody})
+    assert (status, headers["location"]) == (303, "/forgot-password?notice=reset-sent")
+    # A new account's verification link: the first use signs in, the second is refused.
+    address = f"reuse-{uuid.uuid4().hex[:12]}@example.com"
+    assert Visitor(site).post("/signup", {"email": address, "password": PASSWORD})[0] == 303
+    link = box.wait_link(address, "/verify-email")[len(site.url):]
+    assert Visitor(site).get(link)[0] == 303
+    again = Visitor(site)
+    status, _, page = again.get(link)
+    assert status == 400 and 'role="alert"' in page and "__Host-session" not in again.cookies
+    time.sleep(1)  # any mail the reset request might (wrongly) have sent has arrived by now
+    assert box.count(nobody) == 0
