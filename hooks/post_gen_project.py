@@ -108,8 +108,9 @@ def next_steps(answers: dict) -> str:
     if rust:
         if answers["database"] == "postgres":
             lines.append("cargo run --manifest-path apps/api/Cargo.toml -- migrate   # the first build takes minutes (README)")
-        lines.append("set -a; . ./.env; set +a; cargo run --manifest-path apps/api/Cargo.toml   # in a second terminal"
-                     " (here): the API on :8080")
+        dev_mail = "MAIL_DEV_LOG=1 " if answers.get("auth") == "password" else ""  # account mails printed, not sent
+        lines.append(f"set -a; . ./.env; set +a; {dev_mail}cargo run --manifest-path apps/api/Cargo.toml   # in a second"
+                     " terminal (here): the API on :8080")
     lines += [f"{run} dev", f"{run} test"]
     apps = [answers["fly_app_name"]] + ([answers["fly_api_app_name"]] if rust else [])
     lines.append(f"fly apps create {' && fly apps create '.join(apps)}   # then docs/DEPLOYMENT-GUIDE.md: secrets, deploy")

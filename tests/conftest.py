@@ -31,7 +31,7 @@ FULL_MONOREPO = {
     "auth": "password",
 }
 
-pytest_plugins = ["fixtures.api", "fixtures.projects", "fixtures.services"]
+pytest_plugins = ["fixtures.services", "fixtures.api", "fixtures.projects"]  # services first: fixtures.api imports it
 
 
 def bake(output_dir: Path, **answers) -> Path:

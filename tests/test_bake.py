@@ -96,6 +96,8 @@ def test_bake_is_clean_and_holds_exactly_the_files_the_answers_call_for(cookies,
     assert relative_files(root) == expected_files(answers)
     root_package = json.loads((root / "package.json").read_text())
     assert root_package["engines"]["node"].endswith(answers["node_version"])
+    if answers["layout"] == "monorepo":  # npm would hoist the root's own dependencies first (lint-dev-dependencies.jinja)
+        assert "dependencies" not in root_package and "devDependencies" not in root_package
     assert (root / ".nvmrc").read_text().strip() == answers["node_version"]
     drift_job = "Template · up to date"  # the README names the CI job only when the bake has it
     assert (drift_job in (root / "README.md").read_text()) is (answers["template_check"] == "yes")
@@ -194,7 +196,8 @@ SKELETON = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
 # kept only when a condition on the answers holds. Independent of the hook's table, which this checks.
 KEPT_ONLY_WHEN = [
     (lambda a: a["layout"] == "monorepo",
-     ["package.json", "packages/shared/package.json", "packages/shared/tsconfig.json"]),
+     ["package.json", "packages/shared/package.json", "packages/shared/tsconfig.json",
+      "packages/shared/eslint.config.js", "packages/shared/.prettierrc.json"]),
     (lambda a: a["layout"] == "monorepo" and a["package_manager"] == "pnpm", ["pnpm-workspace.yaml"]),
     (lambda a: a["backend"] == "rust", ["apps/api/", "docs/grafana/api.json"]),
     (lambda a: a["use_redis"] == "yes", ["apps/web/src/server/plugins/redis/"]),
@@ -206,6 +209,9 @@ KEPT_ONLY_WHEN = [
      [".github/workflows/template-update.yml", ".github/scripts/template-update.sh"]),
     (lambda a: a["preview_apps"] == "yes", [".github/workflows/preview.yml", ".github/scripts/preview.sh"]),
     (lambda a: a["database"] == "postgres" or a["use_redis"] == "yes", ["scripts/services.sh"]),
+    (lambda a: a["auth"] == "password",
+     ["apps/api/migrations/0004_accounts.sql", "apps/web/src/app/account/", "apps/web/src/server/accounts/",
+      "apps/web/src/client/accounts-api.ts", "packages/shared/src/accounts.ts"]),
 ]
 
 

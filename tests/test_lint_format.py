@@ -1,11 +1,13 @@
 """Slow tier: every bake of the matrix passes its own `lint` (ESLint) and `format:check` (Prettier).
 
-The lint toolchain is installed ONCE, at the exact versions the generated package.json pins, into
-the suite's cache; each bake gets a `node_modules` link to it (ESLint's flat config and Prettier
-resolve their plugins from the folder of the config, i.e. the project root). One ESLint and one
-Prettier process then cover all the bakes: ESLint 10 finds each file's eslint.config.js from the
-file's folder, and Prettier takes every bake's .prettierignore. The scripts themselves run through
-npm and pnpm on a bake of each layout, and planted mistakes prove that both checks can fail.
+Each package with a `lint` script has its own configuration: the web app (the root in standalone,
+apps/web in the monorepo) and packages/shared. The lint toolchain is installed ONCE, at the exact
+versions the generated package.json files pin, into the suite's cache; each bake gets a
+`node_modules` link to it at its root (ESLint's flat config and Prettier resolve their plugins from
+the folder of the config upwards). One ESLint and one Prettier process then cover all the bakes:
+ESLint 10 finds each file's eslint.config.js from the file's folder, Prettier each file's
+.prettierrc.json, and Prettier takes every bake's .prettierignore. The scripts themselves run
+through npm and pnpm on a bake of each layout, and planted mistakes prove that both checks can fail.
 """
 
 import fcntl
@@ -15,7 +17,7 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -34,11 +36,19 @@ LINT_NODE = min(CHOICES["node_version"], key=int)
 TIMEOUT_S = 900
 
 
+# What the web app adds to the shared package's toolchain: the Svelte plugins, the globals its
+# config lists, and the svelte they lint against.
+WEB_ONLY = ("eslint-plugin-svelte", "globals", "prettier-plugin-svelte", "svelte")
+
+
 def lint_dev_dependencies(monorepo_root: Path) -> dict:
-    """The lint toolchain as a generated project pins it, with the peers it lints against."""
-    workspace = json.loads((monorepo_root / "package.json").read_text())["devDependencies"]
+    """The lint toolchain as a generated monorepo pins it: the shared package's devDependencies
+    (ESLint, Prettier, typescript-eslint, TypeScript) and the web app's Svelte additions. The two
+    packages must pin every tool they share alike."""
+    shared = json.loads((monorepo_root / "packages/shared/package.json").read_text())["devDependencies"]
     web = json.loads((monorepo_root / "apps/web/package.json").read_text())["devDependencies"]
-    return workspace | {name: web[name] for name in ("svelte", "typescript")}
+    assert {name: web.get(name) for name in shared} == shared
+    return shared | {name: web[name] for name in WEB_ONLY}
 
 
 @pytest.fixture(scope="session")
@@ -69,8 +79,9 @@ def run(command, cwd: Path, env=None) -> subprocess.CompletedProcess:
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT_S)
 
 
-# The configuration every checked folder needs. .prettierignore differs between bakes only in lines
-# (the lockfile, apps/api) that name no file Prettier would read, so any bake's copy serves.
+# The configuration of each linted package. Every copy gets all of them, so each file finds its
+# own package's; .prettierignore differs between bakes only in lines (the lockfile) that name no
+# file Prettier would read, so any bake's variant serves.
 CONFIG_FILES = ("eslint.config.js", ".prettierrc.json", ".prettierignore")
 
 
@@ -82,46 +93,65 @@ class MatrixLint:
     seconds: float
 
 
-def distinct_copies(roots: dict, base: Path) -> tuple[list[Path], dict]:
-    """Folders holding every distinct (path, content) of the bakes once, and for each file of a
-    copy the bakes it stands for. Copy k holds the k-th variant of each path, and the config."""
-    copies, bakes_of, variants = [], {}, {}
+def lint_roots(root: Path) -> set[PurePosixPath]:
+    """The folders of a bake whose package has its own lint configuration ("." in standalone)."""
+    return {PurePosixPath(p.relative_to(root).as_posix()).parent for p in root.rglob("eslint.config.js")
+            if "node_modules" not in p.parts}
+
+
+def distinct_copies(roots: dict, base: Path) -> tuple[list[Path], dict, set]:
+    """Folders holding every distinct (path, content) that a bake lints, once; for each file of a
+    copy the bakes it stands for; and the lint roots of all the bakes. Copy k holds the k-th
+    variant of each path, and every package's configuration."""
+    copies, bakes_of, variants, configs, all_roots = [], {}, {}, {}, set()
     for ident, root in roots.items():
+        linted = lint_roots(root)
+        all_roots |= linted
         for path in project_files(root):
-            relative = path.relative_to(root).as_posix()
+            relative = PurePosixPath(path.relative_to(root).as_posix())
+            if relative.name in CONFIG_FILES:
+                configs.setdefault(relative, path)
+            if not any(folder in relative.parents for folder in linted):
+                continue  # no package's `lint` or `format:check` reads it (the monorepo's root, apps/api)
             known = variants.setdefault(relative, {})
             index = known.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), len(known))
             while len(copies) <= index:
                 copies.append(base / f"variant-{len(copies)}")
-                for name in CONFIG_FILES:
-                    (copies[-1] / name).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy(root / name, copies[-1] / name)
             target = copies[index] / relative
-            if not target.exists() or relative in CONFIG_FILES:
+            if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(path, target)
             bakes_of.setdefault(target, set()).add(ident)
-    return copies, bakes_of
+    for copy in copies:  # the copies that hold no variant of a configuration file get the first
+        for relative, path in configs.items():
+            if not (copy / relative).exists():
+                (copy / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, copy / relative)
+    return copies, bakes_of, all_roots
 
 
 def check_distinct(roots: dict, folder: Path, toolchain: Path) -> tuple[dict, int]:
     """ESLint's and Prettier's complaints about each bake, from one run of each over the bakes'
     distinct files (under `folder`), and how many distinct files there were."""
-    copies, bakes_of = distinct_copies(roots, folder)
+    copies, bakes_of, linted = distinct_copies(roots, folder)
     for linked in (folder, *copies):
         link_toolchain(linked, toolchain)  # Prettier loads its plugins from the folder it runs in
+    # Each package's folder once: a standalone bake's "." already holds a monorepo's apps/web.
+    outermost = [r for r in linted if not any(other in r.parents for other in linted)]
+    targets = [copy / r for copy in copies for r in outermost]
     bin_dir = toolchain / ".bin"
-    eslint = run([bin_dir / "eslint", "--format", "json", *copies], folder)
+    eslint = run([bin_dir / "eslint", "--format", "json", *targets], folder)
     assert eslint.returncode in (0, 1), eslint.stdout[-4000:]  # 1: problems found, read from the report
-    ignore_paths = [arg for copy in copies for arg in ("--ignore-path", copy / ".prettierignore")]
-    prettier = run([bin_dir / "prettier", "--list-different", *ignore_paths, *copies], folder)
+    ignore_paths = [arg for copy in copies for ignore in sorted(copy.rglob(".prettierignore"))
+                    for arg in ("--ignore-path", ignore)]
+    prettier = run([bin_dir / "prettier", "--list-different", *ignore_paths, *targets], folder)
     assert prettier.returncode in (0, 1), prettier.stdout[-4000:]
     complaints = [(Path(r["filePath"]), f"{m['line']}: {m['ruleId']} {m['message']}")
                   for r in json.loads(eslint.stdout) for m in r["messages"]]
     complaints += [(folder / line, " not formatted as Prettier formats it") for line in prettier.stdout.split()]
     problems = {ident: [] for ident in roots}
     for path, complaint in complaints:
-        for ident in bakes_of[path]:
+        for ident in bakes_of.get(path, ()):
             problems[ident].append(f"{Path(*path.relative_to(folder).parts[1:])}:{complaint}")
     return problems, len(bakes_of)
 
@@ -177,10 +207,14 @@ def run_script(project, script: str) -> subprocess.CompletedProcess:
 
 
 def plant(project, relative: str, text: str):
-    """Write `text` at `relative` inside the web app's sources; returns the path written."""
+    """Write `text` at `relative` inside the web app's folder (`shared/...`: inside the shared
+    package's sources, packages/shared/src in the monorepo); returns the path written."""
     root = project[0]
-    web = root / "apps/web" if (root / "apps/web").is_dir() else root
-    path = web / relative
+    monorepo = (root / "apps/web").is_dir()
+    if relative.startswith("shared/"):
+        path = root / ("packages/shared/src" if monorepo else "src/shared") / relative.removeprefix("shared/")
+    else:
+        path = (root / "apps/web" if monorepo else root) / relative
     path.write_text(text)
     return path
 
@@ -207,8 +241,9 @@ def test_lint_and_format_check_scripts_pass_on_the_project_as_generated(linted_p
 
 
 @pytest.mark.parametrize("relative, text", [("src/app/planted.ts", LOOSE_TS),
-                                            ("src/app/components/Planted.svelte", LOOSE_SVELTE)],
-                         ids=["typescript", "svelte"])
+                                            ("src/app/components/Planted.svelte", LOOSE_SVELTE),
+                                            ("shared/planted.ts", LOOSE_TS)],
+                         ids=["typescript", "svelte", "shared-package"])
 def test_lint_script_fails_on_loose_equality_any_and_an_unused_variable(linted_project, relative, text):
     path = plant(linted_project, relative, text)
     try:

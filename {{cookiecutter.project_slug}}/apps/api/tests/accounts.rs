@@ -80,12 +80,27 @@ async fn sign_in(app: &Router, email: &str, password: &str) -> Reply {
     call(app, "POST", "/api/sessions", body, None).await
 }
 
-async fn verify_in_database(pool: &PgPool, email: &str) {
+async fn current_user(app: &Router, token: &str) -> Reply {
+    call(
+        app,
+        "GET",
+        "/api/sessions/current",
+        Value::Null,
+        Some(token),
+    )
+    .await
+}
+
+/// A new account, its address verified straight in the database (the mail is only printed).
+async fn verified_account(app: &Router, pool: &PgPool, test: &str) -> String {
+    let email = address(test);
+    sign_up(app, &email).await;
     sqlx::query("UPDATE users SET verified_at = now() WHERE email = lower($1)")
-        .bind(email)
+        .bind(&email)
         .execute(pool)
         .await
         .unwrap();
+    email
 }
 
 #[tokio::test]
@@ -131,9 +146,7 @@ async fn unknown_address_and_wrong_password_get_the_same_answer() {
     let Some((app, pool)) = app("unknown_and_wrong").await else {
         return;
     };
-    let email = address("wrong");
-    sign_up(&app, &email).await;
-    verify_in_database(&pool, &email).await;
+    let email = verified_account(&app, &pool, "wrong").await;
     let wrong = sign_in(&app, &email, "not the passphrase at all").await;
     let unknown = sign_in(&app, &address("nobody"), PASSWORD).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
@@ -146,9 +159,7 @@ async fn a_session_resolves_its_user_writes_posts_and_ends_at_sign_out() {
     let Some((app, pool)) = app("session_lifecycle").await else {
         return;
     };
-    let email = address("session");
-    sign_up(&app, &email).await;
-    verify_in_database(&pool, &email).await;
+    let email = verified_account(&app, &pool, "session").await;
     let signed_in = sign_in(&app, &email, PASSWORD).await;
     assert_eq!(
         signed_in.status,
@@ -169,14 +180,7 @@ async fn a_session_resolves_its_user_writes_posts_and_ends_at_sign_out() {
             .ends_with('Z')
     );
 
-    let current = call(
-        &app,
-        "GET",
-        "/api/sessions/current",
-        Value::Null,
-        Some(&token),
-    )
-    .await;
+    let current = current_user(&app, &token).await;
     assert_eq!(current.status, StatusCode::OK);
     assert_eq!(current.json["user"], signed_in.json["user"]);
 
@@ -217,14 +221,7 @@ async fn a_session_resolves_its_user_writes_posts_and_ends_at_sign_out() {
         .await;
         assert_eq!(out.status, StatusCode::NO_CONTENT);
     }
-    let gone = call(
-        &app,
-        "GET",
-        "/api/sessions/current",
-        Value::Null,
-        Some(&token),
-    )
-    .await;
+    let gone = current_user(&app, &token).await;
     assert_eq!(
         (gone.status, &gone.json["error"]),
         (StatusCode::UNAUTHORIZED, &json!("no_session"))

@@ -16,7 +16,7 @@ use super::{ApiError, AppState, JsonBody, ReadFromPrimary};
 use crate::accounts::{AccountError, Accounts, HashingError, User};
 
 /// The session token of the visitor the web app calls for; never logged.
-pub const SESSION_TOKEN: HeaderName = HeaderName::from_static("x-session-token");
+pub const SESSION_HEADER: HeaderName = HeaderName::from_static("x-session-token");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -77,7 +77,7 @@ impl FromRequestParts<AppState> for SignedInUser {
 }
 
 fn session_token(headers: &HeaderMap) -> Option<String> {
-    let token = headers.get(SESSION_TOKEN)?.to_str().ok()?.trim();
+    let token = headers.get(SESSION_HEADER)?.to_str().ok()?.trim();
     (!token.is_empty()).then(|| token.to_owned())
 }
 

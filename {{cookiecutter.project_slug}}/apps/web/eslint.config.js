@@ -1,4 +1,4 @@
-// ESLint for every JavaScript, TypeScript and Svelte file of the project. Formatting is
+// ESLint for every JavaScript, TypeScript and Svelte file of the web app. Formatting is
 // Prettier's job (.prettierrc.json): these rules only catch mistakes.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
@@ -7,7 +7,7 @@ import globals from 'globals';
 import ts from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['**/dist/', '**/node_modules/', '**/coverage/', '**/target/'] },
+  { ignores: ['**/dist/', '**/node_modules/', '**/coverage/'] },
   js.configs.recommended,
   ts.configs.recommended,
   svelte.configs.recommended,
@@ -16,7 +16,7 @@ export default defineConfig(
     // Server, build scripts and components all run JavaScript: Node's and the browser's globals.
     languageOptions: {
       globals: { ...globals.browser, ...globals.node },
-      // This folder holds the project's tsconfig files, whatever folder ESLint runs from.
+      // This folder holds the web app's tsconfig.json, whatever folder ESLint runs from.
       parserOptions: { tsconfigRootDir: import.meta.dirname },
     },
     rules: {
