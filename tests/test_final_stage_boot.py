@@ -246,6 +246,9 @@ def test_api_final_stage_binary_boots_outside_docker(tmp_path, record_property):
     env = {**final.env(), "PORT": str(port), "HOST": "127.0.0.1",
            # connect_lazy: /health answers without reaching the database
            "DATABASE_URL": "postgres://app:app@127.0.0.1:1/app", "RUST_LOG": "warn"}
+    if FULL_MONOREPO.get("auth") == "password":  # PUBLIC_URL from fly.toml's [env], the mail secrets as on Fly
+        env |= {"PUBLIC_URL": tomllib.loads((api / "fly.toml").read_text())["env"]["PUBLIC_URL"],
+                "SMTP_URL": "smtp://127.0.0.1:1", "MAIL_FROM": "App <no-reply@example.com>"}
     server = ServerProcess([str(executable), *cmd[1:]], workdir, env, port, tmp_path / "api.log")
     try:
         server.wait_until_up(timeout=30)

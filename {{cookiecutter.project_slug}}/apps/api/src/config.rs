@@ -32,7 +32,7 @@
 //! | `PUBLIC_URL` | required | the web app's public origin, e.g. `https://my-app.fly.dev`: links in mails point there (feature `accounts`) |
 //! | `SMTP_URL` | required | the mail server, e.g. `smtps://user:password@smtp.example.com` or `smtp://127.0.0.1:1025` (feature `accounts`) |
 //! | `MAIL_FROM` | required with `SMTP_URL` | the sender of account mails, e.g. `My App <no-reply@example.com>` (feature `accounts`) |
-//! | `MAIL_DEV_LOG` | `false` | `1`: send no mail, print each mail's links to the terminal instead; for `dev` only, SMTP_URL may then be unset (feature `accounts`) |
+//! | `MAIL_DEV_LOG` | `false` | `1`: send no mail (even with `SMTP_URL` set), print each mail and its links to the terminal; for development only (feature `accounts`) |
 //! | `SESSION_IDLE_TIMEOUT_SECS` | `604800` | a session unused this long (7 days) is over (feature `accounts`) |
 //! | `SESSION_MAX_AGE_SECS` | `2592000` | a session is over this long (30 days) after sign-in, used or not (feature `accounts`) |
 //! | `PASSWORD_HASHING_CONCURRENCY` | `2` | Argon2 hashes computed at once (19 MiB each); 4 times as many wait, more are refused with 503 (feature `accounts`) |
@@ -144,7 +144,7 @@ pub struct Settings {
     #[cfg(feature = "accounts")]
     #[arg(long, env, value_parser = mailbox)]
     pub mail_from: Option<String>,
-    /// 1: send no mail, print each mail's links to the terminal instead (development only)
+    /// 1: send no mail (even with SMTP_URL set), print each mail and its links (development only)
     #[cfg(feature = "accounts")]
     #[arg(long, env, default_value_t = false, action = clap::ArgAction::Set, value_parser = switch)]
     pub mail_dev_log: bool,
@@ -453,8 +453,11 @@ impl Settings {
             .public_url
             .clone()
             .ok_or_else(|| invalid("PUBLIC_URL", PUBLIC_URL))?;
+        // The explicit development switch wins, so `MAIL_DEV_LOG=1 cargo run` prints the mails
+        // whatever .env says about a mail server.
         let mail = match (&self.smtp_url, self.mail_dev_log) {
-            (Some(url), _) => MailConfig::Smtp {
+            (_, true) => MailConfig::DevLog,
+            (Some(url), false) => MailConfig::Smtp {
                 url: url.clone(),
                 from: self.mail_from.clone().ok_or_else(|| {
                     invalid(
@@ -463,7 +466,6 @@ impl Settings {
                     )
                 })?,
             },
-            (None, true) => MailConfig::DevLog,
             (None, false) => {
                 return Err(invalid(
                     "SMTP_URL",
@@ -921,7 +923,12 @@ mod tests {
             .unwrap_err();
         assert_eq!(no_mail.variable, "SMTP_URL");
         assert!(!no_mail.to_string().contains('\n'));
-        let no_sender = config(&[("SMTP_URL", "smtp://127.0.0.1:1025")]);
+        let printed_anyway = config(&[("SMTP_URL", "smtp://127.0.0.1:1025")]).unwrap();
+        assert!(matches!(
+            printed_anyway.accounts.unwrap().mail,
+            MailConfig::DevLog
+        ));
+        let no_sender = config(&[("SMTP_URL", "smtp://127.0.0.1:1025"), ("MAIL_DEV_LOG", "0")]);
         assert_eq!(
             no_sender.unwrap().accounts.unwrap_err().variable,
             "MAIL_FROM"
@@ -929,6 +936,7 @@ mod tests {
         let smtp = config(&[
             ("SMTP_URL", "smtps://mailer:hunter2@smtp.example.com"),
             ("MAIL_FROM", "App <no-reply@example.com>"),
+            ("MAIL_DEV_LOG", "false"),
             ("PUBLIC_URL", "https://app.example.com/"),
         ])
         .unwrap()
