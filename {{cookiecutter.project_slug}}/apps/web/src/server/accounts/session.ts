@@ -26,7 +26,7 @@ export const SESSION_COOKIE = '__Host-session';
 const CSRF_COOKIE = '__Host-csrf';
 const COOKIE_OPTIONS = { path: '/', secure: true, httpOnly: true, sameSite: 'lax' } as const;
 /** The API's tokens are 32 bytes in base64url; anything else in the cookie is not a session. */
-const SESSION_TOKEN = /^[A-Za-z0-9_-]{16,512}$/;
+const OPAQUE_SESSION = /^[A-Za-z0-9_-]{16,512}$/;
 
 export function setSessionCookie(reply: FastifyReply, grant: SessionGrant): void {
   // Max-Age follows the API's expiry: the cookie never outlives the session it names.
@@ -71,7 +71,7 @@ async function sessions(app: FastifyInstance, { accounts }: { accounts: Accounts
 
   app.addHook('onRequest', async (request) => {
     const token = request.cookies[SESSION_COOKIE];
-    request.sessionToken = token !== undefined && SESSION_TOKEN.test(token) ? token : null;
+    request.sessionToken = token !== undefined && OPAQUE_SESSION.test(token) ? token : null;
   });
 
   app.addHook('preHandler', async (request, reply) => {
