@@ -250,12 +250,13 @@ async function main() {
     await page.waitForSelector('[data-hydrated="true"]', { timeout: 10_000 });
     check((await page.locator('article h1').textContent()) === expected[0], 'the detail page renders and hydrates');
     check((await page.evaluate(() => window.__pwned)) === undefined, 'no injected script ran on the detail page');
-
 {%- if cookiecutter.auth == "password" %}
+
     // The account pages need no backend call to show their forms (a bad verification link would).
     const accountPages = ['/signin', '/signup', '/forgot-password', '/reset-password?token=t', '/verify-email'];
     const pages = ['/', `/posts/${state.posts[0].id}`, '/no/such/page', '/?lang=fr', ...accountPages];
 {%- else %}
+
     const pages = ['/', `/posts/${state.posts[0].id}`, '/no/such/page', '/?lang=fr'];
 {%- endif %}
     await checkDesign(browser, origin, pages, check);

@@ -146,7 +146,6 @@ function serviceToken(env: Env, name: string, production: boolean): string | nul
   return token;
 }
 {%- endif %}
-
 {%- if cookiecutter.auth == "password" %}
 
 function publicOrigin(env: Env, production: boolean): string | null {
@@ -188,7 +187,6 @@ export function loadConfig(env: Env, { dev = false }: { dev?: boolean } = {}): C
 {%- if cookiecutter.backend == "rust" %}
     apiToken: serviceToken(env, 'API_WRITE_TOKEN', production),
 {%- endif %}
-
     backendTimeoutMs: integer(env, 'BACKEND_TIMEOUT_MS', 3000, 1, 60_000),
     backendMaxConcurrent: integer(env, 'BACKEND_MAX_CONCURRENT', 64, 1, 10_000),
     publicApiUrl: url(env, 'PUBLIC_API_URL', { protocols: ['http:', 'https:'], credentials: 'refused' }),
