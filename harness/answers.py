@@ -35,6 +35,7 @@ FULL_MONOREPO = {
     "deploy_on_push": "yes",
     "node_version": "24",
     "multi_region": "yes",
+    "auth": "password",
 }
 
 

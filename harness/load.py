@@ -110,12 +110,12 @@ class Create:
 
 
 class IdempotentWriter:
-    """Creates `count` posts through the API, one `Idempotency-Key` each, retrying a failed create
+    """Creates `count` posts through the API as `writer` (its headers), one `Idempotency-Key` each, retrying a failed create
     with the same key (after a 503, a timeout or a dropped or refused connection) until it is
     acknowledged or `give_up_after` seconds have passed. Paced at `rate` creates per second."""
 
-    def __init__(self, base_url: str, token: str, prefix: str, count: int, rate: float, give_up_after: float = 60):
-        self.base_url, self.token, self.prefix = base_url, token, prefix
+    def __init__(self, base_url: str, writer: dict, prefix: str, count: int, rate: float, give_up_after: float = 60):
+        self.base_url, self.writer, self.prefix = base_url, writer, prefix
         self.creates = [Create(f"{prefix}-{n}") for n in range(count)]
         self.rate, self.give_up_after = rate, give_up_after
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -130,7 +130,7 @@ class IdempotentWriter:
 
     def _send(self, create: Create) -> None:
         body = json.dumps({"title": f"Durable {create.key}", "body": "written under faults"}).encode()
-        headers = {"content-type": "application/json", "authorization": f"Bearer {self.token}",
+        headers = {"content-type": "application/json", **self.writer,
                    "idempotency-key": create.key}
         create.attempts += 1
         try:

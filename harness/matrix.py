@@ -12,7 +12,7 @@ import itertools
 from harness.answers import CHOICES, DEFAULTS
 from harness.hooks import pre_gen
 
-INTERACTING = ("layout", "backend", "database", "use_redis", "package_manager", "ci", "deploy_on_push")
+INTERACTING = ("layout", "backend", "database", "auth", "use_redis", "package_manager", "ci", "deploy_on_push")
 INDEPENDENT = {name: values for name, values in CHOICES.items() if name not in INTERACTING}
 
 

@@ -11,9 +11,17 @@ from pathlib import Path
 
 from harness.paths import CACHE_DIR
 from harness.servers import ServerProcess, free_port, http
+from harness.services import postgres_bin_dir
 
 # The token the suite's API servers are started with (API_WRITE_TOKEN).
 WRITE_TOKEN = "e2e-write-token-" + "t" * 32
+# With auth=password a post needs a signed-in author: a session seeded into the database as the
+# API stores one (only its SHA-256), for the tests that write posts but are not about accounts.
+SESSION_TOKEN = "e2e-session-token-" + "s" * 32
+# What a post-creating call sends: the service token and the writer's session.
+WRITER = {"authorization": f"Bearer {WRITE_TOKEN}", "x-session-token": SESSION_TOKEN}
+# Where mail links point; the suite's API servers print mails (MAIL_DEV_LOG) unless a test gives SMTP_URL.
+PUBLIC_URL = "http://localhost:3000"
 
 
 def cargo_env(**extra: str) -> dict:
@@ -74,7 +82,7 @@ def start_api(binary: Path, database_url: str, tmp_path: Path, port: int | None 
         [str(binary)], binary.parent,
         cargo_env(**{"HOST": "127.0.0.1", "PORT": str(port), "DATABASE_URL": database_url, "RUST_LOG": "warn",
                      "API_WRITE_TOKEN": WRITE_TOKEN, "RATE_LIMIT_PER_SECOND": "100000", "RATE_LIMIT_BURST": "100000",
-                     **env}),
+                     "PUBLIC_URL": PUBLIC_URL, **({} if "SMTP_URL" in env else {"MAIL_DEV_LOG": "1"}), **env}),
         port, tmp_path / f"api-{port}-{time.monotonic_ns()}.log", preexec_fn=preexec_fn)
     server.wait_until_up(timeout=60)
     return server
@@ -87,3 +95,20 @@ def build_api(crate: Path, folder: Path) -> Path:
     binary = folder / "api"
     shutil.copy2(CACHE_DIR / "cargo-target" / "debug" / "api", binary)
     return binary
+
+
+def seed_writer(database_url: str) -> None:
+    """A verified user with the session SESSION_TOKEN, when the schema has accounts (auth=password).
+    Its password hash is no PHC string, so nobody can sign in as it."""
+    sql = f"""
+        DO $$ BEGIN IF to_regclass('sessions') IS NOT NULL THEN
+            INSERT INTO users (email, password_hash, verified_at) VALUES ('writer@example.com', '!', now())
+                ON CONFLICT DO NOTHING;
+            INSERT INTO sessions (token_hash, user_id, expires_at)
+                SELECT sha256(convert_to('{SESSION_TOKEN}', 'UTF8')), id, now() + interval '30 days'
+                FROM users WHERE email = 'writer@example.com' ON CONFLICT DO NOTHING;
+        END IF; END $$;"""
+    result = subprocess.run([str(postgres_bin_dir() / "psql"), "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1",
+                             "--dbname", database_url, "--command", sql], text=True, capture_output=True, timeout=60)
+    if result.returncode != 0:
+        raise RuntimeError(f"seeding the writer failed: {result.stderr}")

@@ -32,14 +32,16 @@ class BuiltProject(Project):
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
-def start_web(project: BuiltProject, log_dir: Path, cwd: Path | None = None, **env: str) -> ServerProcess:
+def start_web(project: BuiltProject, log_dir: Path, cwd: Path | None = None, port: int | None = None,
+              **env: str) -> ServerProcess:
     """The built server (of `cwd`, default the project's web app) as in production on 127.0.0.1,
-    on the Node the project targets, rate limit out of the way; `env` adds or overrides."""
-    port = free_port()
+    on the Node the project targets, rate limit out of the way; `env` adds or overrides. PUBLIC_URL
+    (required in production with auth=password, read by no other bake) is the server's own origin."""
+    port = port or free_port()
     server = ServerProcess(
         ["node", "dist/server/index.cjs"], cwd or project.web,
         {**project.env, "NODE_ENV": "production", "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warn",
-         "RATE_LIMIT_MAX": "1000000", **env},
+         "RATE_LIMIT_MAX": "1000000", "PUBLIC_URL": f"http://127.0.0.1:{port}", **env},
         port, log_dir / f"web-{port}.log")
     server.wait_until_up(timeout=30)
     return server

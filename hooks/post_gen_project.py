@@ -22,6 +22,11 @@ REMOVE_WHEN = {
     ("layout", "standalone"): [".github/scripts/changed-since-release.sh"],  # per-app change detection of the monorepo deploy
     ("package_manager", "npm"): ["pnpm-workspace.yaml"],
     ("backend", "none"): ["apps/api", "docs/grafana/api.json"],
+    ("auth", "none"): [
+        "apps/api/migrations/0004_accounts.sql",  # users and sessions; the API's `accounts` feature's code stays, off
+        "apps/web/src/app/account", "apps/web/src/server/accounts", "apps/web/src/client/accounts-api.ts",
+        "packages/shared/src/accounts.ts",  # the web side of accounts
+    ],
     ("use_redis", "no"): ["apps/web/src/server/plugins/redis"],
     ("use_i18n", "no"): ["apps/web/src/app/i18n"],
     ("use_sentry", "no"): ["apps/web/src/server/plugins/sentry.ts", "apps/web/src/server/plugins/sentry.test.ts"],
@@ -103,8 +108,9 @@ def next_steps(answers: dict) -> str:
     if rust:
         if answers["database"] == "postgres":
             lines.append("cargo run --manifest-path apps/api/Cargo.toml -- migrate   # the first build takes minutes (README)")
-        lines.append("set -a; . ./.env; set +a; cargo run --manifest-path apps/api/Cargo.toml   # in a second terminal"
-                     " (here): the API on :8080")
+        dev_mail = "MAIL_DEV_LOG=1 " if answers.get("auth") == "password" else ""  # account mails printed, not sent
+        lines.append(f"set -a; . ./.env; set +a; {dev_mail}cargo run --manifest-path apps/api/Cargo.toml   # in a second"
+                     " terminal (here): the API on :8080")
     lines += [f"{run} dev", f"{run} test"]
     apps = [answers["fly_app_name"]] + ([answers["fly_api_app_name"]] if rust else [])
     lines.append(f"fly apps create {' && fly apps create '.join(apps)}   # then docs/DEPLOYMENT-GUIDE.md: secrets, deploy")

@@ -100,6 +100,11 @@ def check_combinations(answers):
             "multi_region", "yes needs backend=rust and database=postgres (the API replays writes to the region "
             "of the writable database); set layout=monorepo backend=rust database=postgres, or multi_region=no",
             "layout=monorepo backend=rust database=postgres multi_region=yes"))
+    if answers.get("auth") == "password" and (answers.get("backend") != "rust" or answers.get("database") != "postgres"):
+        problems.append(problem(
+            "auth", "password needs backend=rust and database=postgres (the API keeps accounts and sessions "
+            "in PostgreSQL); set layout=monorepo backend=rust database=postgres, or auth=none",
+            "layout=monorepo backend=rust database=postgres auth=password"))
     if answers.get("deploy_on_push") == "yes" and answers.get("ci") != "github-actions":
         problems.append(problem(
             "deploy_on_push", "yes needs ci=github-actions (the deploy runs after CI); "

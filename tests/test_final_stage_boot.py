@@ -77,6 +77,8 @@ def test_web_final_stage_payload_boots_outside_docker(bakes, answers, tmp_path, 
            "NODE_ENV": "production", "LOG_LEVEL": "warn"}
     if answers.get("use_redis") == "yes":
         env["REDIS_URL"] = request.getfixturevalue("redis_server").url
+    if answers.get("auth") == "password":  # in fly.toml's [env] on Fly: the links of account e-mails
+        env["PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     server = ServerProcess(cmd, workdir, env, port, tmp_path / "server.log")
     try:
         server.wait_until_up(timeout=30)
@@ -138,6 +140,9 @@ def test_api_final_stage_binary_boots_outside_docker(bakes, tmp_path, record_pro
     env = {**final.env(), "PORT": str(port), "HOST": "127.0.0.1",
            # connect_lazy: /health answers without reaching the database
            "DATABASE_URL": "postgres://app:app@127.0.0.1:1/app", "RUST_LOG": "warn"}
+    if FULL_MONOREPO.get("auth") == "password":  # PUBLIC_URL from fly.toml's [env], the mail secrets as on Fly
+        env |= {"PUBLIC_URL": tomllib.loads((api / "fly.toml").read_text())["env"]["PUBLIC_URL"],
+                "SMTP_URL": "smtp://127.0.0.1:1", "MAIL_FROM": "App <no-reply@example.com>"}
     server = ServerProcess([str(executable), *cmd[1:]], workdir, env, port, tmp_path / "api.log")
     try:
         server.wait_until_up(timeout=30)

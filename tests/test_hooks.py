@@ -115,6 +115,9 @@ def test_min_machines_running_is_a_whole_number(machines, ok):
     ({"ci": "none", "preview_apps": "yes"}, ("preview_apps", "ci=github-actions")),
     ({"multi_region": "yes"}, ("multi_region", "backend=rust database=postgres")),
     ({"layout": "monorepo", "backend": "rust", "multi_region": "yes"}, ("multi_region", "database=postgres")),
+    ({"auth": "password"}, ("auth", "backend=rust database=postgres")),
+    ({"layout": "monorepo", "auth": "password"}, ("auth", "backend=rust database=postgres")),
+    ({"layout": "monorepo", "backend": "rust", "auth": "password"}, ("auth", "database=postgres")),
 ])
 def test_forbidden_combination_names_both_options_and_the_fix(changes, options):
     option, fix = options
@@ -132,6 +135,9 @@ def test_forbidden_combination_names_both_options_and_the_fix(changes, options):
     {"preview_apps": "yes"},
     {"layout": "monorepo", "backend": "rust", "database": "postgres", "preview_apps": "yes"},
     {"layout": "monorepo", "backend": "rust", "database": "postgres", "multi_region": "yes"},
+    {"layout": "monorepo", "backend": "rust", "database": "postgres", "auth": "password"},
+    {"layout": "monorepo", "backend": "rust", "database": "postgres", "auth": "password", "multi_region": "yes",
+     "use_redis": "yes", "preview_apps": "yes"},
 ])
 def test_allowed_combinations_pass(changes):
     assert problems_with(**changes) == []
@@ -175,6 +181,7 @@ def run_cookiecutter(output_dir, *args):
     (["ci=none", "template_check=yes"], "template_check: yes needs ci=github-actions"),
     (["ci=none", "preview_apps=yes"], "preview_apps: yes needs ci=github-actions"),
     (["layout=monorepo", "backend=rust", "multi_region=yes"], "multi_region: yes needs backend=rust and database=postgres"),
+    (["auth=password"], "auth: password needs backend=rust and database=postgres"),
 ])
 def test_invalid_answer_is_rejected_before_anything_is_written(tmp_path, args, message):
     result = run_cookiecutter(tmp_path, *args)
@@ -189,6 +196,7 @@ def test_invalid_answer_is_rejected_before_anything_is_written(tmp_path, args, m
     (["fly_region=xyz"], 1),
     (["backend=rust", "author_email=nope"], 2),
     (["ci=none", "deploy_on_push=yes", "template_check=yes"], 2),
+    (["auth=password", "multi_region=yes"], 2),
 ])
 def test_refused_answers_print_their_reasons_and_no_traceback(tmp_path, args, problems):
     """cookiecutter logs a traceback for a failing hook; the answers are refused before any hook runs."""

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from harness.load import IdempotentWriter, KeepAliveLoad, failures, summary
-from harness.rust_api import WRITE_TOKEN, start_api
+from harness.rust_api import WRITER, start_api
 from harness.servers import ServerProcess, http, rss_kib
 from harness.web_build import start_web
 
@@ -75,7 +75,7 @@ def test_no_acknowledged_write_is_lost_when_postgres_restarts(api_binary, migrat
     server = start_api(api_binary, migrated_database, tmp_path, DATABASE_ACQUIRE_TIMEOUT_SECS="1")
     prefix = f"pg-{mode}-{time.monotonic_ns()}"
     try:
-        writer = IdempotentWriter(server.url, WRITE_TOKEN, prefix, count=120, rate=20).start()
+        writer = IdempotentWriter(server.url, WRITER, prefix, count=120, rate=20).start()
         time.sleep(2)
         postgres_server.stop(mode)
         time.sleep(1.5)
@@ -97,7 +97,7 @@ def test_no_acknowledged_write_is_lost_when_the_api_is_replaced(api_binary, migr
     """SIGTERM mid-writes, then a new process on the same port (what a deploy does to a Machine)."""
     server = start_api(api_binary, migrated_database, tmp_path)
     prefix = f"sigterm-{time.monotonic_ns()}"
-    writer = IdempotentWriter(server.url, WRITE_TOKEN, prefix, count=120, rate=20).start()
+    writer = IdempotentWriter(server.url, WRITER, prefix, count=120, rate=20).start()
     time.sleep(2)
     signalled = time.monotonic()
     server.process.send_signal(signal.SIGTERM)

@@ -16,14 +16,14 @@ from types import SimpleNamespace
 import pytest
 
 from harness.generated import dashboard_metric_names
-from harness.rust_api import WRITE_TOKEN, request, start_api, wait_for
+from harness.rust_api import SESSION_TOKEN, WRITER, request, start_api, wait_for
 from harness.servers import free_port, http
 from harness.web_build import start_web
 
 pytestmark = pytest.mark.slow
 
 PRIMARY, ELSEWHERE = "sjc", "syd"
-AUTH = {"authorization": f"Bearer {WRITE_TOKEN}"}
+AUTH = WRITER
 SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
@@ -226,3 +226,24 @@ def test_api_metrics_are_on_their_own_port_count_a_known_load_and_keep_labels_bo
     shown = {name for server in vars(regions).values() for name, _, _ in scrape(server)}
     wanted = dashboard_metric_names(baked_monorepo / "docs" / "grafana" / "api.json")
     assert {name for name in wanted if not ({name, f"{name}_bucket"} & shown)} == set()
+
+
+def test_a_session_is_resolved_in_the_replica_region_and_its_last_use_written_only_in_the_primary(
+        regions, postgres_server, postgres_replica):
+    """auth=password: a signed-in page in another region needs no write; the primary notes the use,
+    at most every 5 minutes."""
+    writer = f"token_hash = sha256(convert_to('{SESSION_TOKEN}', 'UTF8'))"
+    last_used = f"SELECT last_used_at FROM sessions WHERE {writer}"
+    postgres_server.query(f"UPDATE sessions SET last_used_at = now() - interval '1 hour' WHERE {writer}")
+    before = postgres_server.query(last_used)
+    wait_for(lambda: postgres_replica.query(last_used) == before, 30, "the replica to replay the old last use")
+
+    status, _, current = request("GET", f"{regions.elsewhere.url}/api/sessions/current", headers=AUTH)
+    assert (status, current["user"]["email"]) == (200, "writer@example.com")
+    assert postgres_server.query(last_used) == before, "the replica region wrote the session's last use"
+
+    assert request("GET", f"{regions.primary.url}/api/sessions/current", headers=AUTH)[0] == 200
+    touched = postgres_server.query(last_used)
+    assert touched != before
+    assert request("GET", f"{regions.primary.url}/api/sessions/current", headers=AUTH)[0] == 200
+    assert postgres_server.query(last_used) == touched, "written again within 5 minutes"

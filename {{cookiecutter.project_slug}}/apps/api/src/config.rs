@@ -29,6 +29,13 @@
 //! | `FLY_REGION` | set by Fly | the region this Machine runs in (feature `multi-region`) |
 //! | `PRIMARY_REGION` | set by fly.toml | the region of the writable database: writes elsewhere are replayed there (feature `multi-region`) |
 //! | `READ_YOUR_WRITES_SECS` | `5` | after a write, the client's reads use `DATABASE_URL` this long (feature `multi-region`) |
+//! | `PUBLIC_URL` | required | the web app's public origin, e.g. `https://my-app.fly.dev`: links in mails point there (feature `accounts`) |
+//! | `SMTP_URL` | required | the mail server, e.g. `smtps://user:password@smtp.example.com` or `smtp://127.0.0.1:1025` (feature `accounts`) |
+//! | `MAIL_FROM` | required with `SMTP_URL` | the sender of account mails, e.g. `My App <no-reply@example.com>` (feature `accounts`) |
+//! | `MAIL_DEV_LOG` | `false` | `1`: send no mail (even with `SMTP_URL` set), print each mail and its links to the terminal; for development only (feature `accounts`) |
+//! | `SESSION_IDLE_TIMEOUT_SECS` | `604800` | a session unused this long (7 days) is over (feature `accounts`) |
+//! | `SESSION_MAX_AGE_SECS` | `2592000` | a session is over this long (30 days) after sign-in, used or not (feature `accounts`) |
+//! | `PASSWORD_HASHING_CONCURRENCY` | `2` | Argon2 hashes computed at once (19 MiB each); 4 times as many wait, more are refused with 503 (feature `accounts`) |
 
 use std::ffi::OsString;
 use std::fmt;
@@ -124,6 +131,35 @@ pub struct Settings {
     #[cfg(feature = "multi-region")]
     #[arg(long, env, default_value_t = 5, value_parser = positive::<u64>(SECONDS))]
     pub read_your_writes_secs: u64,
+    /// The web app's public origin, e.g. https://my-app.fly.dev: links in mails point there (required)
+    #[cfg(feature = "accounts")]
+    #[arg(long, env, value_parser = public_url)]
+    pub public_url: Option<String>,
+    /// The mail server, e.g. smtps://user:password@smtp.example.com or smtp://127.0.0.1:1025 (required
+    /// unless MAIL_DEV_LOG=1)
+    #[cfg(feature = "accounts")]
+    #[arg(long, env, hide_env_values = true, value_parser = smtp_url)]
+    pub smtp_url: Option<String>,
+    /// The sender of account mails, e.g. `My App <no-reply@example.com>` (required with SMTP_URL)
+    #[cfg(feature = "accounts")]
+    #[arg(long, env, value_parser = mailbox)]
+    pub mail_from: Option<String>,
+    /// 1: send no mail (even with SMTP_URL set), print each mail and its links (development only)
+    #[cfg(feature = "accounts")]
+    #[arg(long, env, default_value_t = false, action = clap::ArgAction::Set, value_parser = switch)]
+    pub mail_dev_log: bool,
+    /// A session unused this many seconds is over
+    #[cfg(feature = "accounts")]
+    #[arg(long, env, default_value_t = 7 * 24 * 60 * 60, value_parser = positive::<u64>(SECONDS))]
+    pub session_idle_timeout_secs: u64,
+    /// A session is over this many seconds after sign-in, used or not
+    #[cfg(feature = "accounts")]
+    #[arg(long, env, default_value_t = 30 * 24 * 60 * 60, value_parser = positive::<u64>(SECONDS))]
+    pub session_max_age_secs: u64,
+    /// Argon2 hashes computed at once (19 MiB each); 4 times as many wait, more are refused with 503
+    #[cfg(feature = "accounts")]
+    #[arg(long, env, default_value_t = 2, value_parser = positive::<usize>("a positive number of hashes"))]
+    pub password_hashing_concurrency: usize,
 }
 
 const PORT_NUMBER: &str = "a port number from 1 to 65535";
@@ -157,6 +193,47 @@ pub struct Config {
     /// A read replica for reads; `None` reads from `database`.
     #[cfg(feature = "multi-region")]
     pub read_replica: Option<DatabaseConfig>,
+    /// Checked only by the server: `migrate` and `healthcheck` need no mail settings.
+    #[cfg(feature = "accounts")]
+    pub accounts: Result<AccountsConfig, ConfigError>,
+}
+
+/// Where mail goes, how long sessions last, how much hashing runs at once (feature `accounts`).
+#[cfg(feature = "accounts")]
+#[derive(Debug, Clone)]
+pub struct AccountsConfig {
+    /// The web app's origin, without a trailing slash.
+    pub public_url: String,
+    pub mail: MailConfig,
+    pub session_idle_timeout: Duration,
+    pub session_max_age: Duration,
+    pub hashing_concurrency: usize,
+}
+
+#[cfg(feature = "accounts")]
+#[derive(Clone)]
+pub enum MailConfig {
+    Smtp {
+        url: String,
+        from: String,
+    },
+    /// MAIL_DEV_LOG=1: links printed to the terminal, nothing sent.
+    DevLog,
+}
+
+// The SMTP URL may hold the mail account's password.
+#[cfg(feature = "accounts")]
+impl fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Smtp { from, .. } => f
+                .debug_struct("Smtp")
+                .field("url", &"<redacted>")
+                .field("from", from)
+                .finish(),
+            Self::DevLog => f.write_str("DevLog"),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -370,6 +447,42 @@ impl Settings {
         }
     }
 
+    #[cfg(feature = "accounts")]
+    fn accounts(&self) -> Result<AccountsConfig, ConfigError> {
+        let public_url = self
+            .public_url
+            .clone()
+            .ok_or_else(|| invalid("PUBLIC_URL", PUBLIC_URL))?;
+        // The explicit development switch wins, so `MAIL_DEV_LOG=1 cargo run` prints the mails
+        // whatever .env says about a mail server.
+        let mail = match (&self.smtp_url, self.mail_dev_log) {
+            (_, true) => MailConfig::DevLog,
+            (Some(url), false) => MailConfig::Smtp {
+                url: url.clone(),
+                from: self.mail_from.clone().ok_or_else(|| {
+                    invalid(
+                        "MAIL_FROM",
+                        "the sender of account mails, e.g. no-reply@example.com",
+                    )
+                })?,
+            },
+            (None, false) => {
+                return Err(invalid(
+                    "SMTP_URL",
+                    "a mail server URL such as smtps://user:password@smtp.example.com \
+                     (MAIL_DEV_LOG=1 prints the links instead, for development)",
+                ));
+            }
+        };
+        Ok(AccountsConfig {
+            public_url,
+            mail,
+            session_idle_timeout: Duration::from_secs(self.session_idle_timeout_secs),
+            session_max_age: Duration::from_secs(self.session_max_age_secs),
+            hashing_concurrency: self.password_hashing_concurrency,
+        })
+    }
+
     fn connections(&self) -> ConnectionLimits {
         ConnectionLimits {
             max_connections: self.max_connections,
@@ -411,7 +524,11 @@ impl TryFrom<Settings> for Config {
             max_connections: settings.database_max_connections,
             acquire_timeout: Duration::from_secs(settings.database_acquire_timeout_secs),
         };
+        #[cfg(feature = "accounts")]
+        let accounts = settings.accounts();
         Ok(Self {
+            #[cfg(feature = "accounts")]
+            accounts,
             listen: SocketAddr::new(settings.host, settings.port),
             metrics_listen: SocketAddr::new(settings.host, settings.metrics_port),
             http: settings.http(),
@@ -502,6 +619,49 @@ fn postgres_url(
     }
 }
 
+#[cfg(feature = "accounts")]
+const PUBLIC_URL: &str = "the web app's origin, such as https://my-app.fly.dev";
+
+/// An `http(s)://host[:port]` origin; a trailing slash is dropped, so links join with one.
+#[cfg(feature = "accounts")]
+fn public_url(raw: &str) -> Result<String, Expected> {
+    let url = raw.trim().trim_end_matches('/');
+    match is_origin(url) {
+        true => Ok(url.to_owned()),
+        false => Err(Expected(PUBLIC_URL.to_owned())),
+    }
+}
+
+#[cfg(feature = "accounts")]
+fn smtp_url(raw: &str) -> Result<String, Expected> {
+    let url = raw.trim();
+    match url.starts_with("smtp://") || url.starts_with("smtps://") {
+        true => Ok(url.to_owned()),
+        false => Err(Expected(
+            "a URL such as smtps://user:password@smtp.example.com or smtp://127.0.0.1:1025"
+                .to_owned(),
+        )),
+    }
+}
+
+#[cfg(feature = "accounts")]
+fn mailbox(raw: &str) -> Result<String, Expected> {
+    raw.trim()
+        .parse::<lettre::message::Mailbox>()
+        .map(|_| raw.trim().to_owned())
+        .map_err(|_| Expected("an address such as `My App <no-reply@example.com>`".to_owned()))
+}
+
+/// `1`/`true` or `0`/`false`, as people write switches in .env files.
+#[cfg(feature = "accounts")]
+fn switch(raw: &str) -> Result<bool, Expected> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => Err(Expected("1 or 0".to_owned())),
+    }
+}
+
 /// Three lowercase letters, as Fly names regions: the value goes into a `fly-replay` header.
 #[cfg(feature = "multi-region")]
 fn region_code(raw: &str) -> Result<String, Expected> {
@@ -557,6 +717,12 @@ mod tests {
         if cfg!(feature = "postgres") {
             map.entry("DATABASE_URL".to_owned())
                 .or_insert_with(|| "postgres://app:secret@localhost:5432/app".to_owned());
+        }
+        if cfg!(feature = "accounts") {
+            map.entry("PUBLIC_URL".to_owned())
+                .or_insert_with(|| "http://localhost:3000".to_owned());
+            map.entry("MAIL_DEV_LOG".to_owned())
+                .or_insert_with(|| "1".to_owned());
         }
         Config::from_lookup(|name| map.get(name).cloned())
     }
@@ -735,6 +901,63 @@ mod tests {
         assert_eq!(config.database.max_connections, 12);
         assert_eq!(config.database.acquire_timeout, Duration::from_secs(1));
         assert!(!format!("{:?}", config.database).contains("secret"));
+    }
+
+    #[cfg(feature = "accounts")]
+    #[test]
+    fn accounts_need_a_public_url_and_a_mail_server_unless_mail_is_printed() {
+        let printed = config(&[]).unwrap().accounts.unwrap();
+        assert!(matches!(printed.mail, MailConfig::DevLog));
+        assert_eq!(
+            printed.session_idle_timeout,
+            Duration::from_secs(7 * 24 * 60 * 60)
+        );
+        assert_eq!(
+            printed.session_max_age,
+            Duration::from_secs(30 * 24 * 60 * 60)
+        );
+
+        let no_mail = config(&[("MAIL_DEV_LOG", "0")])
+            .unwrap()
+            .accounts
+            .unwrap_err();
+        assert_eq!(no_mail.variable, "SMTP_URL");
+        assert!(!no_mail.to_string().contains('\n'));
+        let printed_anyway = config(&[("SMTP_URL", "smtp://127.0.0.1:1025")]).unwrap();
+        assert!(matches!(
+            printed_anyway.accounts.unwrap().mail,
+            MailConfig::DevLog
+        ));
+        let no_sender = config(&[("SMTP_URL", "smtp://127.0.0.1:1025"), ("MAIL_DEV_LOG", "0")]);
+        assert_eq!(
+            no_sender.unwrap().accounts.unwrap_err().variable,
+            "MAIL_FROM"
+        );
+        let smtp = config(&[
+            ("SMTP_URL", "smtps://mailer:hunter2@smtp.example.com"),
+            ("MAIL_FROM", "App <no-reply@example.com>"),
+            ("MAIL_DEV_LOG", "false"),
+            ("PUBLIC_URL", "https://app.example.com/"),
+        ])
+        .unwrap()
+        .accounts
+        .unwrap();
+        assert_eq!(smtp.public_url, "https://app.example.com");
+        assert!(!format!("{smtp:?}").contains("hunter2"));
+
+        for (name, value) in [
+            ("PUBLIC_URL", "app.example.com"),
+            ("SMTP_URL", "http://mail.example.com"),
+            ("MAIL_FROM", "not an address"),
+            ("MAIL_DEV_LOG", "maybe"),
+            ("SESSION_MAX_AGE_SECS", "0"),
+        ] {
+            assert_eq!(config(&[(name, value)]).unwrap_err().variable, name);
+        }
+        let no_url = Config::from_lookup(|name| {
+            (name == "DATABASE_URL").then(|| "postgres://app@db/app".to_owned())
+        });
+        assert_eq!(no_url.unwrap().accounts.unwrap_err().variable, "PUBLIC_URL");
     }
 
     #[cfg(feature = "multi-region")]

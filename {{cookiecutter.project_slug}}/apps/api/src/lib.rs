@@ -3,8 +3,10 @@
 //! `composable` is the small architecture core (Reducer, Effect, Store); `posts` is the feature
 //! (Action, Reducer, Effect, Environment, State); `repository` implements the environment's
 //! traits; `http` translates requests into actions and states into responses; `metrics` serves
-//! what they record to Prometheus.
+//! what they record to Prometheus; `accounts` (feature `accounts`) holds users and sessions.
 
+#[cfg(feature = "accounts")]
+pub mod accounts;
 pub mod composable;
 pub mod config;
 pub mod http;

@@ -48,6 +48,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The mail settings matter only to the server: `migrate` runs without them.
+    #[cfg(feature = "accounts")]
+    if let (Command::Serve, Err(error)) = (&command, &config.accounts) {
+        eprintln!("configuration error: {error}");
+        return ExitCode::FAILURE;
+    }
     let outcome = match command {
         Command::Serve => serve(config).await,
         #[cfg(feature = "postgres")]
@@ -100,22 +106,53 @@ fn app_state(config: &Config) -> Result<(AppState, Vec<OnScrape>), Box<dyn Error
     #[cfg(feature = "multi-region")]
     if let Some(replica) = &config.read_replica {
         let replica = postgres::connect_lazy(replica)?;
+        #[cfg(feature = "accounts")]
+        let accounts_pools = (primary.clone(), replica.clone());
         let ttl = config.idempotency_key_ttl;
         let fresh = Arc::new(PgPostRepository::new(primary.clone()).with_idempotency_key_ttl(ttl));
         let reads = Arc::new(
             PgPostRepository::with_read_replica(primary, replica).with_idempotency_key_ttl(ttl),
         );
         let state = AppState::new(reads.clone(), &config.http).with_primary_reads(fresh);
+        #[cfg(feature = "accounts")]
+        let state = state.with_accounts(accounts(config, accounts_pools.0, accounts_pools.1)?);
         return Ok((state, vec![Arc::new(move || reads.record_pool_usage())]));
     }
+    #[cfg(feature = "accounts")]
+    let accounts = accounts(config, primary.clone(), primary.clone())?;
     let repository = Arc::new(
         PgPostRepository::new(primary).with_idempotency_key_ttl(config.idempotency_key_ttl),
     );
     let state = AppState::new(repository.clone(), &config.http);
+    #[cfg(feature = "accounts")]
+    let state = state.with_accounts(accounts);
     Ok((
         state,
         vec![Arc::new(move || repository.record_pool_usage())],
     ))
+}
+
+/// Users and sessions on the primary, session lookups for reads on `reads` (a replica in
+/// multi-region setups); a session's last use is written only where writes are taken.
+#[cfg(feature = "accounts")]
+fn accounts(
+    config: &Config,
+    primary: sqlx::PgPool,
+    reads: sqlx::PgPool,
+) -> Result<Arc<api::accounts::Accounts>, Box<dyn Error>> {
+    #[cfg(feature = "multi-region")]
+    let primary_region = config.http.regions.replay_writes_to().is_none();
+    #[cfg(not(feature = "multi-region"))]
+    let primary_region = true;
+    let settings = config.accounts.clone()?;
+    if matches!(settings.mail, config::MailConfig::DevLog) {
+        tracing::warn!(
+            "MAIL_DEV_LOG=1: no mail is sent, links are printed here (development only)"
+        );
+    }
+    let accounts = api::accounts::Accounts::new(primary, reads, primary_region, settings)?;
+    accounts.spawn_sweeper();
+    Ok(accounts)
 }
 
 #[cfg(not(feature = "postgres"))]

@@ -35,6 +35,9 @@ pub const DB_QUERY_ERRORS: &str = "db_query_errors_total";
 pub const DB_POOL_CONNECTIONS: &str = "db_pool_connections";
 pub const DB_POOL_MAX_CONNECTIONS: &str = "db_pool_max_connections";
 pub const FLY_REPLAYS: &str = "fly_replays_total";
+/// Feature `accounts`: every Argon2 check, an unknown address's (against a dummy hash) too.
+pub const PASSWORD_VERIFICATIONS: &str = "password_verifications_total";
+pub const PASSWORD_HASHING_DURATION: &str = "password_hashing_duration_seconds";
 pub const TOKIO_WORKERS: &str = "tokio_workers";
 pub const TOKIO_ALIVE_TASKS: &str = "tokio_alive_tasks";
 pub const TOKIO_GLOBAL_QUEUE_DEPTH: &str = "tokio_global_queue_depth";
@@ -99,6 +102,15 @@ fn describe() {
     describe_counter!(
         FLY_REPLAYS,
         "Writes answered with fly-replay to the primary region, by reason (region or read_only)"
+    );
+    describe_counter!(
+        PASSWORD_VERIFICATIONS,
+        "Argon2 password verifications, an unknown address's (against a dummy hash) included"
+    );
+    describe_histogram!(
+        PASSWORD_HASHING_DURATION,
+        Unit::Seconds,
+        "Time of one Argon2 computation off the runtime, by operation (hash or verify)"
     );
     describe_gauge!(TOKIO_WORKERS, "Tokio worker threads");
     describe_gauge!(TOKIO_ALIVE_TASKS, "Tokio tasks not yet finished");

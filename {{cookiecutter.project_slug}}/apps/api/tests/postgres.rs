@@ -59,6 +59,7 @@ async fn inserted_post_is_found_and_listed_first() {
     let title = format!("Inserted at {:?}", std::time::SystemTime::now());
     let stored = repository
         .insert(NewPost {
+            author_id: None,
             title: title.clone(),
             body: "From the database test".to_owned(),
             idempotency_key: None,
@@ -89,6 +90,7 @@ async fn a_retried_create_with_the_same_idempotency_key_stores_one_row() {
     };
     let key = format!("retry-{:?}", std::time::SystemTime::now());
     let create = |title: &str| NewPost {
+        author_id: None,
         title: title.to_owned(),
         body: "b".to_owned(),
         idempotency_key: Some(key.clone()),
@@ -100,6 +102,7 @@ async fn a_retried_create_with_the_same_idempotency_key_stores_one_row() {
     assert_eq!(other, Err(RepositoryError::KeyReused));
     let unkeyed = repository
         .insert(NewPost {
+            author_id: None,
             idempotency_key: None,
             ..create("no key")
         })
@@ -120,6 +123,7 @@ async fn concurrent_creates_with_one_fresh_key_store_one_row() {
         let (repository, key) = (repository.clone(), key.clone());
         tokio::spawn(async move {
             let post = NewPost {
+                author_id: None,
                 title: "raced".to_owned(),
                 body: "b".to_owned(),
                 idempotency_key: Some(key),
@@ -149,6 +153,7 @@ async fn an_expired_idempotency_key_creates_a_new_post() {
     let repository = repository.with_idempotency_key_ttl(Duration::from_millis(300));
     let key = format!("expiring-{:?}", std::time::SystemTime::now());
     let create = || NewPost {
+        author_id: None,
         title: "t".to_owned(),
         body: "b".to_owned(),
         idempotency_key: Some(key.clone()),

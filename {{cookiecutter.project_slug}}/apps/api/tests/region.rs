@@ -119,6 +119,7 @@ async fn a_write_refused_as_read_only_is_replayed_once() {
 
 fn new_post(title: &str) -> NewPost {
     NewPost {
+        author_id: None,
         title: title.to_owned(),
         body: "b".to_owned(),
         idempotency_key: None,

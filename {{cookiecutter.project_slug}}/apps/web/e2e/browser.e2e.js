@@ -93,6 +93,10 @@ async function startServer(backendUrl, env = {}) {
       // Prometheus /metrics listens too: a free port, so another server on this machine is no obstacle.
       METRICS_PORT: String(metricsPort),
       COMPOSABLE_RUST_BACKEND_URL: backendUrl,
+{%- if cookiecutter.auth == "password" %}
+      // Required in production: the origin forms are accepted from (and of the API's mail links).
+      PUBLIC_URL: origin,
+{%- endif %}
       RATE_LIMIT_MAX: '10000',
       LOG_LEVEL: 'warn',
 {%- if cookiecutter.use_redis == "yes" %}
@@ -135,6 +139,17 @@ async function checkDesignOfStates(browser, origin, postId) {
     await page.fill('input[name="filter"]', 'no title has this');
     await page.waitForSelector('ul.posts:empty', { state: 'attached', timeout: 5000 });
     await checkBothThemes(page, 'the list filtered to nothing', check);
+{%- if cookiecutter.auth == "password" %}
+
+    // A form the reducer refused as typed: messages under the fields, read out, in both themes.
+    await page.goto(`${origin}/signup`);
+    await page.waitForSelector('[data-hydrated="true"]', { timeout: 10_000 });
+    await page.fill('input[name="email"]', 'not an address');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('#email-error', { timeout: 5000 });
+    check((await page.locator('#password-error').count()) === 1, 'the sign-up form names each wrong field inline');
+    await checkBothThemes(page, 'the sign-up form with its messages', check);
+{%- endif %}
 
     for (const path of ['/', `/posts/${postId}`]) {
       await page.goto(down.origin + path);
@@ -235,8 +250,15 @@ async function main() {
     await page.waitForSelector('[data-hydrated="true"]', { timeout: 10_000 });
     check((await page.locator('article h1').textContent()) === expected[0], 'the detail page renders and hydrates');
     check((await page.evaluate(() => window.__pwned)) === undefined, 'no injected script ran on the detail page');
+{%- if cookiecutter.auth == "password" %}
+
+    // The account pages need no backend call to show their forms (a bad verification link would).
+    const accountPages = ['/signin', '/signup', '/forgot-password', '/reset-password?token=t', '/verify-email'];
+    const pages = ['/', `/posts/${state.posts[0].id}`, '/no/such/page', '/?lang=fr', ...accountPages];
+{%- else %}
 
     const pages = ['/', `/posts/${state.posts[0].id}`, '/no/such/page', '/?lang=fr'];
+{%- endif %}
     await checkDesign(browser, origin, pages, check);
     await checkDesignOfStates(browser, origin, state.posts[0].id);
     const fresh = await startServer(backendUrl);

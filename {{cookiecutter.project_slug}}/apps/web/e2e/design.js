@@ -68,7 +68,7 @@ async function checkPhoneWidth(page, label, check) {
     (minimum) => ({
       scrollWidth: document.scrollingElement?.scrollWidth ?? 0,
       innerWidth: window.innerWidth,
-      small: [...document.querySelectorAll('input, button, select, textarea')]
+      small: [...document.querySelectorAll('input:not([type="hidden"]), button, select, textarea')]
         .map((element) => ({ name: element.outerHTML.slice(0, 60), height: element.getBoundingClientRect().height }))
         .filter(({ height }) => height < minimum),
     }),

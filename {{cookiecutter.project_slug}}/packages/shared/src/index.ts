@@ -39,3 +39,7 @@ export function parsePostId(raw: string): number | null {
   const id = Number(raw);
   return Number.isSafeInteger(id) ? id : null;
 }
+{%- if cookiecutter.auth == "password" %}
+
+export * from './accounts.js';
+{%- endif %}

@@ -37,3 +37,32 @@ pub fn has_write_token(headers: &HeaderMap, expected: Option<&WriteToken>) -> bo
     // Constant time: the comparison takes as long however many leading bytes match.
     presented.is_some_and(|presented| bool::from(presented.as_bytes().ct_eq(expected.0.as_bytes())))
 }
+
+/// Who writes a post: with feature `accounts` the user of the request's session (401
+/// `no_session` without one), resolved by the API itself from `X-Session-Token`.
+pub struct Author(pub Option<i64>);
+
+#[cfg(not(feature = "accounts"))]
+impl FromRequestParts<AppState> for Author {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(_: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
+        Ok(Self(None))
+    }
+}
+
+#[cfg(feature = "accounts")]
+impl FromRequestParts<AppState> for Author {
+    type Rejection = ApiError;
+
+    /// A state built without accounts (only the router's own tests build one) takes the post
+    /// without an author; the server always has them, so there every post needs a session.
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        if app.accounts.is_none() {
+            return Ok(Self(None));
+        }
+        let super::accounts::SignedInUser(user) =
+            super::accounts::SignedInUser::from_request_parts(parts, app).await?;
+        Ok(Self(Some(user.id)))
+    }
+}

@@ -43,6 +43,24 @@ pub enum ApiError {
     /// A request with the same `Idempotency-Key` is still in progress.
     #[error("a request with this Idempotency-Key is in progress, retry shortly")]
     IdempotencyKeyInUse,
+    /// Accounts: fields refused by the e-mail or password policy (`{"error":"invalid"}`, 422).
+    #[error("invalid")]
+    InvalidFields(Vec<FieldError>),
+    /// Accounts: a verification or reset token that is unknown, used or expired.
+    #[error("this link is invalid, used or expired")]
+    InvalidToken,
+    /// Accounts: the same answer for an unknown address and a wrong password.
+    #[error("wrong e-mail or password")]
+    InvalidCredentials,
+    /// Accounts: the password is right but the address is not verified yet.
+    #[error("verify your e-mail address first: the link is in your inbox, or ask for a new one")]
+    Unverified,
+    /// Accounts: no valid `X-Session-Token` (missing, unknown, signed out or expired).
+    #[error("sign in first")]
+    NoSession,
+    /// Accounts: every password-hashing slot and its queue are taken.
+    #[error("busy hashing passwords, retry shortly")]
+    HashingSaturated,
 }
 
 /// A JSON request body: one that cannot be read is answered as [`ApiError::MalformedBody`].
@@ -51,9 +69,12 @@ pub enum ApiError {
 pub struct JsonBody<T>(pub T);
 
 /// `{"error": "...", "fields": {"title": "is required"}}`; `fields` only for validation errors.
+/// Account errors name a code in `error` and say it for people in `message`.
 #[derive(Serialize)]
 struct ErrorBody {
     error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fields: Option<BTreeMap<&'static str, String>>,
 }
@@ -77,6 +98,23 @@ impl ApiError {
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::IdempotencyKeyInUse => StatusCode::CONFLICT,
+            Self::InvalidFields(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::InvalidToken => StatusCode::BAD_REQUEST,
+            Self::InvalidCredentials | Self::NoSession => StatusCode::UNAUTHORIZED,
+            Self::Unverified => StatusCode::FORBIDDEN,
+            Self::HashingSaturated => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The stable code of an account error, which clients match on.
+    fn code(&self) -> Option<&'static str> {
+        match self {
+            Self::InvalidToken => Some("invalid_token"),
+            Self::InvalidCredentials => Some("invalid_credentials"),
+            Self::Unverified => Some("unverified"),
+            Self::NoSession => Some("no_session"),
+            Self::HashingSaturated => Some("busy"),
+            _ => None,
         }
     }
 
@@ -84,7 +122,10 @@ impl ApiError {
     fn retry_after(&self) -> Option<u64> {
         match self {
             Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
-            Self::Overloaded | Self::ReadOnlyDatabase(_) | Self::IdempotencyKeyInUse => Some(1),
+            Self::Overloaded
+            | Self::ReadOnlyDatabase(_)
+            | Self::IdempotencyKeyInUse
+            | Self::HashingSaturated => Some(1),
             _ => None,
         }
     }
@@ -97,6 +138,9 @@ impl ApiError {
                 tracing::warn!(%cause, "write refused by a read-only database");
             }
             Self::Overloaded => tracing::warn!("refused a request: too many in flight"),
+            Self::HashingSaturated => {
+                tracing::warn!("refused a request: password hashing saturated")
+            }
             _ => {}
         }
     }
@@ -105,10 +149,15 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.log();
+        let (error, message) = match self.code() {
+            Some(code) => (code.to_owned(), Some(self.to_string())),
+            None => (self.to_string(), None),
+        };
         let body = ErrorBody {
-            error: self.to_string(),
+            error,
+            message,
             fields: match &self {
-                Self::Validation(errors) => Some(
+                Self::Validation(errors) | Self::InvalidFields(errors) => Some(
                     errors
                         .iter()
                         .map(|e| (e.field, e.message.clone()))

@@ -1,5 +1,7 @@
 //! The HTTP layer: one router per feature, merged here with the shared middleware.
 
+#[cfg(feature = "accounts")]
+mod accounts;
 mod auth;
 mod error;
 pub mod health;
@@ -42,6 +44,9 @@ pub struct AppState {
     pub repository: Arc<dyn PostRepository>,
     /// What writes must present; `None` refuses every write.
     pub write_token: Option<Arc<WriteToken>>,
+    /// Users and sessions (feature `accounts`); the server always sets them.
+    #[cfg(feature = "accounts")]
+    pub accounts: Option<Arc<crate::accounts::Accounts>>,
 }
 
 impl AppState {
@@ -52,7 +57,15 @@ impl AppState {
             posts,
             repository,
             write_token: config.write_token.clone().map(Arc::new),
+            #[cfg(feature = "accounts")]
+            accounts: None,
         }
+    }
+
+    #[cfg(feature = "accounts")]
+    pub fn with_accounts(mut self, accounts: Arc<crate::accounts::Accounts>) -> Self {
+        self.accounts = Some(accounts);
+        self
     }
 
     /// Reads marked [`ReadFromPrimary`] use `primary`, the others the repository given to `new`.
@@ -117,6 +130,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let limited = limits::apply(
         Router::new()
             .merge(posts::router())
+            .merge(feature_routes())
             .merge(health::readiness())
             .fallback(|| async { ApiError::NotFound("no such route") })
             .layer(cors.clone()),
@@ -135,6 +149,16 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(middleware)
         .with_state(state)
+}
+
+#[cfg(feature = "accounts")]
+fn feature_routes() -> Router<AppState> {
+    accounts::router()
+}
+
+#[cfg(not(feature = "accounts"))]
+fn feature_routes() -> Router<AppState> {
+    Router::new()
 }
 
 fn cors(origins: &CorsOrigins) -> CorsLayer {

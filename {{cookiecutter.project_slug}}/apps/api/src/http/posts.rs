@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
-use super::auth::WriteAccess;
+use super::auth::{Author, WriteAccess};
 use super::{ApiError, AppState, JsonBody, ReadFromPrimary};
 use crate::posts::{PostDraft, PostsAction, PostsState, PostsStore};
 
@@ -39,6 +39,7 @@ async fn detail(
 async fn create(
     State(app): State<AppState>,
     _: WriteAccess,
+    Author(author_id): Author,
     headers: HeaderMap,
     JsonBody(draft): JsonBody<PostDraft>,
 ) -> Response {
@@ -48,6 +49,7 @@ async fn create(
     let action = PostsAction::CreateRequested {
         draft,
         idempotency_key,
+        author_id,
     };
     respond(&app.posts, action).await
 }

@@ -42,6 +42,9 @@ pub struct PostDraft {
 /// A validated post, ready to be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPost {
+    /// The signed-in user who writes it (feature `accounts`); never part of a `Post`, so no
+    /// author is ever shown to readers.
+    pub author_id: Option<i64>,
     pub title: String,
     pub body: String,
     /// The client's `Idempotency-Key`: a second create with the same key stores nothing and
@@ -73,6 +76,8 @@ pub enum PostsAction {
         draft: PostDraft,
         /// The `Idempotency-Key` header, as sent.
         idempotency_key: Option<String>,
+        /// The user the session belongs to (feature `accounts`).
+        author_id: Option<i64>,
     },
     ListLoaded(Result<Vec<Post>, RepositoryError>),
     DetailLoaded(Result<Option<Post>, RepositoryError>),

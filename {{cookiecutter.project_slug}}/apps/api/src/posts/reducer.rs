@@ -25,7 +25,8 @@ impl Reducer for PostsReducer {
             PostsAction::CreateRequested {
                 draft,
                 idempotency_key,
-            } => match validate(draft, idempotency_key) {
+                author_id,
+            } => match validate(draft, idempotency_key, author_id) {
                 Ok(post) => Step::Run(PostsEffect::Store(post)),
                 Err(errors) => Step::Done(PostsState::Invalid(errors)),
             },
@@ -53,7 +54,11 @@ fn parse_id(raw: &str) -> Option<PostId> {
     raw.parse::<PostId>().ok().filter(|id| *id > 0)
 }
 
-fn validate(draft: PostDraft, idempotency_key: Option<String>) -> Result<NewPost, Vec<FieldError>> {
+fn validate(
+    draft: PostDraft,
+    idempotency_key: Option<String>,
+    author_id: Option<i64>,
+) -> Result<NewPost, Vec<FieldError>> {
     let mut errors = Vec::new();
     let title = required_text(&mut errors, "title", draft.title, TITLE_MAX_CHARS);
     let body = required_text(&mut errors, "body", draft.body, BODY_MAX_CHARS);
@@ -70,6 +75,7 @@ fn validate(draft: PostDraft, idempotency_key: Option<String>) -> Result<NewPost
     }
     match (title, body) {
         (Some(title), Some(body)) if errors.is_empty() => Ok(NewPost {
+            author_id,
             title,
             body,
             idempotency_key,
@@ -131,6 +137,7 @@ mod tests {
                 body: body.map(str::to_owned),
             },
             idempotency_key: key.map(str::to_owned),
+            author_id: None,
         }
     }
 
@@ -191,6 +198,7 @@ mod tests {
     #[test]
     fn valid_draft_is_stored_trimmed() {
         let expected = NewPost {
+            author_id: None,
             title: "Hello".to_owned(),
             body: "World".to_owned(),
             idempotency_key: None,

@@ -148,6 +148,7 @@ mod tests {
         let repository = MemoryPostRepository::seeded();
         for n in 0..MAX_POSTS {
             let post = NewPost {
+                author_id: None,
                 title: format!("Post {n}"),
                 body: "x".to_owned(),
                 idempotency_key: None,
@@ -163,6 +164,7 @@ mod tests {
 
     fn keyed(title: &str) -> NewPost {
         NewPost {
+            author_id: None,
             title: title.to_owned(),
             body: "b".to_owned(),
             idempotency_key: Some("key-1".to_owned()),

@@ -151,13 +151,40 @@ impl PgPostRepository {
     }
 }
 
+// Feature `accounts` also writes the author, bound last ($3 or $4); without it the schema has
+// no author column (the accounts migration adds it).
+#[cfg(feature = "accounts")]
+const INSERT: &str =
+    "INSERT INTO posts (title, body, author_id) VALUES ($1, $2, $3) RETURNING id, title, body";
+#[cfg(not(feature = "accounts"))]
+const INSERT: &str = "INSERT INTO posts (title, body) VALUES ($1, $2) RETURNING id, title, body";
+
+/// One statement either inserts, or (same key seen before) reads the earlier row.
+#[cfg(feature = "accounts")]
+const INSERT_KEYED: &str = "WITH inserted AS ( \
+        INSERT INTO posts (title, body, idempotency_key, author_id) VALUES ($1, $2, $3, $4) \
+        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, title, body) \
+    SELECT id, title, body FROM inserted \
+    UNION ALL \
+    SELECT id, title, body FROM posts WHERE idempotency_key = $3 \
+    LIMIT 1";
+#[cfg(not(feature = "accounts"))]
+const INSERT_KEYED: &str = "WITH inserted AS ( \
+        INSERT INTO posts (title, body, idempotency_key) VALUES ($1, $2, $3) \
+        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, title, body) \
+    SELECT id, title, body FROM inserted \
+    UNION ALL \
+    SELECT id, title, body FROM posts WHERE idempotency_key = $3 \
+    LIMIT 1";
+
 type PostRow = (PostId, String, String);
 
 fn into_post((id, title, body): PostRow) -> Post {
     Post { id, title, body }
 }
 
-fn failure(error: sqlx::Error) -> RepositoryError {
+/// A failed query as the repositories report it: read-only refusals apart (they are replayed).
+pub(crate) fn failure(error: sqlx::Error) -> RepositoryError {
     let code = error.as_database_error().and_then(|error| error.code());
     let message = format!("postgres: {error}");
     if code.as_deref() == Some(READ_ONLY_SQL_TRANSACTION) {
@@ -187,30 +214,21 @@ impl PostRepository for PgPostRepository {
 
     async fn insert(&self, post: NewPost) -> Result<Post, RepositoryError> {
         let Some(key) = post.idempotency_key.clone() else {
-            let query = sqlx::query_as(
-                "INSERT INTO posts (title, body) VALUES ($1, $2) RETURNING id, title, body",
-            )
-            .bind(&post.title)
-            .bind(&post.body)
-            .fetch_one(&self.writes.pool);
+            let query = sqlx::query_as(INSERT).bind(&post.title).bind(&post.body);
+            #[cfg(feature = "accounts")]
+            let query = query.bind(post.author_id);
+            let query = query.fetch_one(&self.writes.pool);
             let row: PostRow = self.writes.timed("insert", query).await?;
             return Ok(into_post(row));
         };
         self.expire_keys().await?;
-        // One statement either inserts, or (same key seen before) reads the earlier row.
-        let query = sqlx::query_as(
-            "WITH inserted AS ( \
-                 INSERT INTO posts (title, body, idempotency_key) VALUES ($1, $2, $3) \
-                 ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, title, body) \
-             SELECT id, title, body FROM inserted \
-             UNION ALL \
-             SELECT id, title, body FROM posts WHERE idempotency_key = $3 \
-             LIMIT 1",
-        )
-        .bind(&post.title)
-        .bind(&post.body)
-        .bind(&key)
-        .fetch_optional(&self.writes.pool);
+        let query = sqlx::query_as(INSERT_KEYED)
+            .bind(&post.title)
+            .bind(&post.body)
+            .bind(&key);
+        #[cfg(feature = "accounts")]
+        let query = query.bind(post.author_id);
+        let query = query.fetch_optional(&self.writes.pool);
         let row: Option<PostRow> = self.writes.timed("insert", query).await?;
         // No row: a concurrent create with this key committed after our statement began.
         let stored = match row {

@@ -1,4 +1,7 @@
 import type { Post } from '@repo/shared';
+{%- if cookiecutter.auth == "password" %}
+import type { AccountAction, AccountsApi } from './account/actions.js';
+{%- endif %}
 
 export type AppAction =
   | { type: 'hydrated' }
@@ -6,7 +9,8 @@ export type AppAction =
   | { type: 'refreshRequested' }
   | { type: 'postsLoaded'; posts: Post[] }
   | { type: 'postLoaded'; post: Post | null }
-  | { type: 'loadFailed' };
+  | { type: 'loadFailed' }{% if cookiecutter.auth == "password" %}
+  | AccountAction{% endif %};
 
 /** Where the reducer's effects get their data; the server and the browser each pass their own. */
 export interface PostsApi {
@@ -15,4 +19,8 @@ export interface PostsApi {
 
 export interface AppDependencies {
   api: PostsApi;
+{%- if cookiecutter.auth == "password" %}
+  /** The enhanced account forms; absent on the server, where effects never run. */
+  accounts?: AccountsApi;
+{%- endif %}
 }

@@ -1,4 +1,7 @@
 import type { AppAction, AppDependencies } from './actions.js';
+{%- if cookiecutter.auth == "password" %}
+import { accountReducer } from './account/reducer.js';
+{%- endif %}
 import { Effect, type Reducer } from './composable.js';
 import { refreshPosts } from './effects.js';
 import type { AppState } from './state.js';
@@ -20,5 +23,9 @@ export const appReducer: Reducer<AppState, AppAction, AppDependencies> = (state,
         : [{ ...state, post: null, route: { name: 'notFound' }, status: 'idle' }, Effect.none()];
     case 'loadFailed':
       return [{ ...state, status: 'failed' }, Effect.none()];
+{%- if cookiecutter.auth == "password" %}
+    default:
+      return accountReducer(state, action, deps);
+{%- endif %}
   }
 };

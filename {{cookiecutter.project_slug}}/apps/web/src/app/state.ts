@@ -1,10 +1,14 @@
 import type { Post } from '@repo/shared';
+{%- if cookiecutter.auth == "password" %}
+import type { AccountRouteName } from './account/forms.js';
+import { anonymousAccount, type AccountState } from './account/state.js';
+{%- endif %}
 {%- if cookiecutter.use_i18n == "yes" %}
 import type { I18nState } from '@composable-svelte/core/i18n';
 import { createI18nState, detectLocale } from './i18n/index.js';
 {%- endif %}
 
-export type Route = { name: 'list' } | { name: 'post'; id: number } | { name: 'notFound' };
+export type Route = { name: 'list' } | { name: 'post'; id: number } | { name: 'notFound' }{% if cookiecutter.auth == "password" %} | { name: AccountRouteName }{% endif %};
 
 /** `failed`: the backend could not be reached; the page says so instead of erroring. */
 export type LoadStatus = 'idle' | 'loading' | 'failed';
@@ -17,6 +21,9 @@ export interface AppState {
   status: LoadStatus;
   /** Set by the browser once the page is interactive; false in server-rendered HTML. */
   hydrated: boolean;
+{%- if cookiecutter.auth == "password" %}
+  account: AccountState;
+{%- endif %}
 {%- if cookiecutter.use_i18n == "yes" %}
   i18n: I18nState;
 {%- endif %}
@@ -36,6 +43,9 @@ export function initialState(route: Route, {% if cookiecutter.use_i18n == "yes" 
     filter: '',
     status: 'idle',
     hydrated: false,
+{%- if cookiecutter.auth == "password" %}
+    account: anonymousAccount(),
+{%- endif %}
 {%- if cookiecutter.use_i18n == "yes" %}
     i18n: createI18nState(detectLocale(request)),
 {%- endif %}

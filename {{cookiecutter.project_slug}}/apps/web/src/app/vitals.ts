@@ -1,5 +1,8 @@
 // The Web Vitals report the browser sends (client/web-vitals.ts) and the server records
 // (server/routes/vitals.ts): one contract, checked strictly, because anyone can post to it.
+{%- if cookiecutter.auth == "password" %}
+import { FORMS, type AccountRouteName } from './account/forms.js';
+{%- endif %}
 import type { Route } from './state.js';
 
 /** Same origin, so the CSP's connect-src 'self' already allows the beacon. */
@@ -10,7 +13,16 @@ export const VITALS_BODY_LIMIT = 2048;
 export const VITAL_NAMES = ['CLS', 'FCP', 'INP', 'LCP', 'TTFB'] as const;
 export const VITAL_RATINGS = ['good', 'needs-improvement', 'poor'] as const;
 // Every page kind the router knows, and only those: the type check fails when `Route` gains one.
+{%- if cookiecutter.auth == "password" %}
+const ROUTE_KINDS: Record<Route['name'], true> = {
+  list: true,
+  post: true,
+  notFound: true,
+  ...(Object.fromEntries(Object.keys(FORMS).map((name) => [name, true])) as Record<AccountRouteName, true>),
+};
+{%- else %}
 const ROUTE_KINDS: Record<Route['name'], true> = { list: true, post: true, notFound: true };
+{%- endif %}
 /** The `route` label: a page kind, never a path. */
 export const VITAL_ROUTES = Object.keys(ROUTE_KINDS) as Route['name'][];
 

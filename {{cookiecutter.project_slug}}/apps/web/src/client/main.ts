@@ -4,6 +4,9 @@ import App from '../app/App.svelte';
 import { API_URL_META, STATE_ELEMENT_ID } from '../app/hydration.js';
 import type { AppState } from '../app/state.js';
 import { createAppStore } from '../app/store.js';
+{%- if cookiecutter.auth == "password" %}
+import { createAccountsApi } from './accounts-api.js';
+{%- endif %}
 import { carriedState, keepStateAcrossReload } from './dev-state.js';
 import { createPostsApi } from './posts-api.js';
 import { reportWebVitals } from './web-vitals.js';
@@ -14,7 +17,14 @@ if (served && target) {
   const apiUrl = document.querySelector<HTMLMetaElement>(`meta[name="${API_URL_META}"]`)?.content ?? '';
   // `dev`: the state of the page a server change reloaded (import.meta.hot is undefined in the build).
   const carried = import.meta.hot ? carriedState(served) : null;
+{%- if cookiecutter.auth == "password" %}
+  let store = createAppStore(carried ?? (JSON.parse(served) as AppState), {
+    api: createPostsApi(apiUrl),
+    accounts: createAccountsApi(),
+  });
+{%- else %}
   let store = createAppStore(carried ?? (JSON.parse(served) as AppState), { api: createPostsApi(apiUrl) });
+{%- endif %}
   let app = carried
     ? (target.replaceChildren(), mount(App, { target, props: { store } }))
     : hydrate(App, { target, props: { store } });
@@ -31,7 +41,11 @@ if (served && target) {
       const state = store.state;
       store.destroy();
       void unmount(app);
+{%- if cookiecutter.auth == "password" %}
+      store = latest.createAppStore(state, { api: latest.createPostsApi(apiUrl), accounts: createAccountsApi() });
+{%- else %}
       store = latest.createAppStore(state, { api: latest.createPostsApi(apiUrl) });
+{%- endif %}
       app = mount(App, { target, props: { store } });
     });
     keepStateAcrossReload(import.meta.hot, served, () => store.state);

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
+{%- if cookiecutter.auth == "password" %}
+import { createAccountsClient, type AccountsClient } from './accounts/client.js';
+import accountRoutes from './accounts/routes.js';
+import sessions from './accounts/session.js';
+{%- endif %}
 import { createBackendClient, type BackendClient } from './backend.js';
 import clientAddress from './client-address.js';
 import drain from './drain.js';
@@ -34,6 +39,10 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 export interface AppOverrides {
   /** Replace the backend client (tests). */
   backend?: BackendClient;
+{%- if cookiecutter.auth == "password" %}
+  /** Replace the API's accounts routes (tests). */
+  accounts?: AccountsClient;
+{%- endif %}
   /** Folder of the client build; defaults to dist/client next to the server bundle. */
   clientDir?: string;
   /** The `dev` script: Vite serves the client source, so there is no build to read. */
@@ -98,11 +107,25 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 {%- endif %}
   await app.register(rateLimit, { config, metrics: recorded });
   if (assets.dir) await app.register(staticAssets, { root: assets.dir });
+{%- if cookiecutter.auth == "password" %}
+  // Before every route and the not-found handler: each page knows who reads it.
+  const accounts =
+    overrides.accounts ??
+    createAccountsClient({
+      baseUrl: config.backendUrl ?? '',
+      token: config.apiToken,
+      timeoutMs: config.backendTimeoutMs,
+    });
+  await app.register(sessions, { accounts });
+{%- endif %}
   const shell = createPageShell(assets, config.publicApiUrl);
   registerErrorHandlers(app, shell, overrides.devErrors);
 
   await app.register(healthRoutes, { backend });
   await app.register(vitalsRoutes);
+{%- if cookiecutter.auth == "password" %}
+  await app.register(accountRoutes, { accounts, shell, publicUrl: config.publicUrl });
+{%- endif %}
 {%- if cookiecutter.use_redis == "yes" %}
   // Cached only answers of a real backend, under a key of its URL: two backends never share one.
   const data = app.redis && config.backendUrl ? withRedisCache(backend, app.redis, config.backendUrl) : backend;

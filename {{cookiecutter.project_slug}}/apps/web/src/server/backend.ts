@@ -90,16 +90,16 @@ function retryAfterSeconds(response: Response): number | null {
  * another region, but over Flycast that replay is unverified: when the header reaches us, the proxy
  * did not act on it.
  */
-function refusalOf(path: string, response: Response): BackendError | null {
+export function refusalOf(call: string, response: Response): BackendError | null {
   if (response.headers.has('fly-replay')) {
-    return new BackendError(`GET ${path}: backend answered fly-replay, not replayed by the proxy`, 'replay', {
+    return new BackendError(`${call}: backend answered fly-replay, not replayed by the proxy`, 'replay', {
       status: response.status,
       retryAfterSeconds: RETRY_AFTER_DEFAULT_SECONDS,
     });
   }
   const retryAfter = retryAfterSeconds(response);
   if (response.status === 429 || (response.status === 503 && retryAfter !== null)) {
-    return new BackendError(`GET ${path}: backend refused (${response.status})`, 'refused', {
+    return new BackendError(`${call}: backend refused (${response.status})`, 'refused', {
       status: response.status,
       retryAfterSeconds: retryAfter ?? RETRY_AFTER_DEFAULT_SECONDS,
     });
@@ -159,7 +159,7 @@ export function createBackendClient({
       const reason = timedOut ? `timed out after ${timeoutMs} ms` : 'unreachable';
       throw new BackendError(`GET ${path}: backend ${reason}`, timedOut ? 'timeout' : 'unreachable', { cause: error });
     }
-    const refusal = refusalOf(path, response);
+    const refusal = refusalOf(`GET ${path}`, response);
     if (refusal !== null) {
       await response.body?.cancel();
       if (refusal.reason === 'replay') warnAboutReplay(path);

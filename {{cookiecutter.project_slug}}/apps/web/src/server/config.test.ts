@@ -43,6 +43,9 @@ describe('loadConfig', () => {
       // Read only when the project uses Redis; harmless otherwise.
       REDIS_URL: 'redis://127.0.0.1:6379',
       COMPOSABLE_RUST_BACKEND_URL: 'http://api.internal:8080/',
+{%- if cookiecutter.auth == "password" %}
+      PUBLIC_URL: 'https://app.example',
+{%- endif %}
     });
     expect(config.production).toBe(true);
     expect(config.backendUrl).toBe('http://api.internal:8080');
@@ -91,7 +94,15 @@ describe('loadConfig', () => {
     const strong = 'a'.repeat(32);
     expect(loadConfig({}).apiToken).toBeNull();
     expect(loadConfig({ API_WRITE_TOKEN: 'dev-token' }).apiToken).toBe('dev-token');
+{%- if cookiecutter.auth == "password" %}
+    const production = {
+      NODE_ENV: 'production',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      PUBLIC_URL: 'https://app.example',
+    };
+{%- else %}
     const production = { NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379' };
+{%- endif %}
     expect(loadConfig({ ...production, API_WRITE_TOKEN: strong }).apiToken).toBe(strong);
     expect(() => loadConfig({ ...production, API_WRITE_TOKEN: 'hunter2' })).toThrow(
       /API_WRITE_TOKEN must be at least 32 characters/,

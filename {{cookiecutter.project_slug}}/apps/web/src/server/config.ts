@@ -26,6 +26,13 @@ export interface Config {
    */
   apiToken: string | null;
 {%- endif %}
+{%- if cookiecutter.auth == "password" %}
+  /**
+   * PUBLIC_URL: this app's public origin (e.g. `https://<app>.fly.dev`); required in production.
+   * The API puts it in the links it mails; here a form is accepted only from a page of this origin.
+   */
+  publicUrl: string | null;
+{%- endif %}
   /** BACKEND_TIMEOUT_MS: a backend call slower than this degrades the page. */
   backendTimeoutMs: number;
   /** BACKEND_MAX_CONCURRENT: backend calls in flight at once; more degrade at once instead of queueing. */
@@ -160,6 +167,16 @@ function serviceToken(env: Env, name: string, production: boolean): string | nul
   return token;
 }
 {%- endif %}
+{%- if cookiecutter.auth == "password" %}
+
+function publicOrigin(env: Env, production: boolean): string | null {
+  const publicUrl = url(env, 'PUBLIC_URL', { protocols: ['http:', 'https:'], credentials: 'refused' });
+  if (production && publicUrl === null) {
+    throw new ConfigError('PUBLIC_URL must be set in production (the origin of the links in account e-mails)');
+  }
+  return publicUrl;
+}
+{%- endif %}
 
 const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -225,6 +242,10 @@ export function loadConfig(env: Env, { dev = false }: { dev?: boolean } = {}): C
 {%- endif %}
 {%- if cookiecutter.use_sentry == "yes" %}
     sentryDsn: url(env, 'SENTRY_DSN', { protocols: ['http:', 'https:'], credentials: 'allowed' }),
+{%- endif %}
+{%- if cookiecutter.auth == "password" %}
+    // Last, so that a mistyped variable above is the one reported.
+    publicUrl: publicOrigin(env, production),
 {%- endif %}
   };
 }

@@ -1,15 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import { pathOf } from '../logger.js';
+import { LOGGED_HEADERS, pathOf } from '../logger.js';
 
-type SentryEvent = { request?: { url?: string; query_string?: unknown; headers?: Record<string, string> } };
+type SentryEvent = {
+  request?: {
+    url?: string;
+    query_string?: unknown;
+    headers?: Record<string, string>;
+    cookies?: unknown;
+    data?: unknown;
+  };
+};
 
-/** Error reports follow the logs' rule: no query string and no Referer (either can hold a token). */
-export function withoutQueryOrReferer<Event extends SentryEvent>(event: Event): Event {
+const KEPT_HEADERS: ReadonlySet<string> = new Set(LOGGED_HEADERS);
+
+/**
+ * Error reports follow the logs' rule: the path without its query string, only the headers the
+ * logs keep (no Cookie, Authorization or Referer: any can hold a token), and never the cookies or
+ * the body (a form's password).
+ */
+export function withoutSecrets<Event extends SentryEvent>(event: Event): Event {
   if (!event.request) return event;
-  const { query_string: _query, headers = {}, url, ...request } = event.request;
-  const { referer: _referer, ...kept } = headers;
+  const { query_string: _query, cookies: _cookies, data: _data, headers = {}, url, ...request } = event.request;
+  const kept = Object.fromEntries(Object.entries(headers).filter(([name]) => KEPT_HEADERS.has(name.toLowerCase())));
   return { ...event, request: { ...request, headers: kept, ...(url ? { url: pathOf(url) } : {}) } };
 }
 
@@ -23,7 +37,7 @@ async function sentry(app: FastifyInstance, { config }: { config: Config }) {
     tracesSampleRate: 0,
     // The server is one bundle: no module hooks to install.
     skipOpenTelemetrySetup: true,
-    beforeSend: withoutQueryOrReferer,
+    beforeSend: withoutSecrets,
   });
   app.addHook('onError', async (request, _reply, error) => {
     const status = (error as { statusCode?: number }).statusCode ?? 500;

@@ -2,6 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { render } from 'svelte/server';
 import App from '../../app/App.svelte';
+{%- if cookiecutter.auth == "password" %}
+import { FORMS, isAccountRoute } from '../../app/account/forms.js';
+import { isPersonal } from '../../app/account/state.js';
+{%- endif %}
 import type { AppAction } from '../../app/actions.js';
 import { appReducer } from '../../app/reducer.js';
 import { SITE_NAME } from '../../app/site.js';
@@ -9,6 +13,9 @@ import { initialState, type AppState, type Route } from '../../app/state.js';
 import { createAppStore } from '../../app/store.js';
 import { pageLocale, text } from '../../app/text.js';
 import type { ClientAssets } from './assets.js';
+{%- if cookiecutter.auth == "password" %}
+import { viewerLoaded } from '../accounts/session.js';
+{%- endif %}
 import { renderDocument, serializeState } from './document.js';
 
 /** Bytes of rendered pages kept (keys included): a few hundred pages of this app. */
@@ -35,18 +42,26 @@ export function createPageShell(assets: ClientAssets, publicApiUrl: string | nul
 }
 
 /**
- * A page's state: the route, what the request says about the reader (locale), then the actions
+ * A page's state: the route, what the request says about the reader (locale{% if cookiecutter.auth == "password" %}, who is signed in{% endif %}), then the actions
  * the server's data loading produced, through the app's reducer. The reducer is pure and effects
  * never run on the server, so no store is needed until something has to be rendered.
  */
 export function pageState(request: FastifyRequest, route: Route, actions: AppAction[] = []): AppState {
   const start = initialState(route, { url: request.url, acceptLanguage: request.headers['accept-language'] ?? '' });
+{%- if cookiecutter.auth == "password" %}
+  const loaded = [viewerLoaded(request), ...actions];
+  return loaded.reduce((state, action) => appReducer(state, action, SERVER_DEPENDENCIES)[0], start);
+{%- else %}
   return actions.reduce((state, action) => appReducer(state, action, SERVER_DEPENDENCIES)[0], start);
+{%- endif %}
 }
 
 function pageTitle(state: AppState): string {
   if (state.route.name === 'post' && state.post) return `${state.post.title} · ${SITE_NAME}`;
   if (state.route.name === 'notFound') return `${text(state, 'notFoundTitle')} · ${SITE_NAME}`;
+{%- if cookiecutter.auth == "password" %}
+  if (isAccountRoute(state.route.name)) return `${text(state, FORMS[state.route.name].title)} · ${SITE_NAME}`;
+{%- endif %}
   return SITE_NAME;
 }
 
@@ -57,7 +72,13 @@ function pageTitle(state: AppState): string {
  */
 export function renderPage(state: AppState, { assets, publicApiUrl, rendered }: PageShell): string {
   const stateJson = serializeState(state);
+{%- if cookiecutter.auth == "password" %}
+  // One reader's page (their e-mail, a form token) is never kept for, or taken from, another.
+  const shared = !isPersonal(state.account);
+  const cached = shared ? rendered.get(stateJson) : undefined;
+{%- else %}
   const cached = rendered.get(stateJson);
+{%- endif %}
   if (cached !== undefined) return cached;
   const store = createAppStore(state, SERVER_DEPENDENCIES);
   const { head, body } = render(App, { props: { store } });
@@ -71,7 +92,7 @@ export function renderPage(state: AppState, { assets, publicApiUrl, rendered }: 
     styles: assets.styles,
     apiUrl: publicApiUrl,
   });
-  rendered.set(stateJson, html);
+  {% if cookiecutter.auth == "password" %}if (shared) {% endif %}rendered.set(stateJson, html);
   return html;
 }
 

@@ -81,7 +81,7 @@ describe('withRedisCache', () => {
 
 describe('REDIS_URL', () => {
   it('is required in production, where the rate limit is shared through it', () => {
-    const production = { NODE_ENV: 'production' };
+    const production = { NODE_ENV: 'production'{% if cookiecutter.auth == "password" %}, PUBLIC_URL: 'https://app.example'{% endif %} };
     expect(() => loadConfig(production)).toThrow(ConfigError);
     expect(() => loadConfig(production)).toThrow(/REDIS_URL/);
     expect(loadConfig({ ...production, REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl).toBe('redis://127.0.0.1:6379');
