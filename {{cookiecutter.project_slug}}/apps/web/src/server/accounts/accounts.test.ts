@@ -216,6 +216,12 @@ describe('account pages', () => {
     }
     expect(anonymousAgain.body).toBe(anonymous.body);
     for (const page of [ada, bob]) expect(page.headers['cache-control']).toBe('private, no-store');
+    // The hashed client files are the same for everyone, signed in or not.
+    for (const cookie of [undefined, ADA]) {
+      const asset = await app.inject({ url: '/assets/main-abc123.js', headers: cookie ? { cookie } : {} });
+      expect(asset.statusCode).toBe(200);
+      expect(asset.headers['cache-control']).toContain('immutable');
+    }
   });
 
   it("an unknown session is dropped: the cookie is cleared and the page is a visitor's", async () => {

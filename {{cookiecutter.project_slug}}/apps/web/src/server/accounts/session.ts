@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppAction } from '../../app/actions.js';
 import { BackendError } from '../backend.js';
+import { ASSETS_PREFIX } from '../plugins/static.js';
 import type { AccountsClient } from './client.js';
 
 declare module 'fastify' {
@@ -89,7 +90,9 @@ async function sessions(app: FastifyInstance, { accounts }: { accounts: Accounts
   });
 
   app.addHook('onSend', async (request, reply) => {
-    if (request.cookies[SESSION_COOKIE] !== undefined || request.formToken !== '') {
+    // The hashed client files hold nothing of anyone's: they keep their year of public caching.
+    if (request.url.startsWith(ASSETS_PREFIX)) return;
+    if (request.cookies[SESSION_COOKIE] !== undefined || request.formToken) {
       reply.header('cache-control', 'private, no-store');
     }
   });

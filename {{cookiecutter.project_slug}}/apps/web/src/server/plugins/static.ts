@@ -3,6 +3,8 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
 const ONE_YEAR_MS = 31_536_000_000;
+/** Where the hashed client files are served: the same bytes for every visitor. */
+export const ASSETS_PREFIX = '/assets/';
 
 /**
  * /assets/* from the client build: the `.br`/`.gz` written by the build are sent when the
@@ -19,7 +21,7 @@ export default async function staticAssets(app: FastifyInstance, { root }: { roo
   });
   await app.register(fastifyStatic, {
     root: join(root, 'assets'),
-    prefix: '/assets/',
+    prefix: ASSETS_PREFIX,
     preCompressed: true,
     // One route for the folder, files looked up per request: no listing of the folder at start.
     wildcard: true,
