@@ -28,6 +28,14 @@ export interface FormSpec {
 export const LIMITS = { email: 254, passwordMin: 15, password: 1024, title: 200, body: 10_000, token: 512 } as const;
 
 const EMAIL: FieldSpec = { name: 'email', label: 'emailLabel', kind: 'email', max: LIMITS.email };
+/** A password being chosen: checked against the policy, with the hint that explains it. */
+const newPassword = (label: MessageKey): FieldSpec => ({
+  name: 'password',
+  label,
+  kind: 'new-password',
+  max: LIMITS.password,
+  hint: 'passwordHint',
+});
 
 export const FORMS: Record<AccountRouteName, FormSpec> = {
   signup: {
@@ -35,10 +43,7 @@ export const FORMS: Record<AccountRouteName, FormSpec> = {
     title: 'signUpTitle',
     intro: 'signUpIntro',
     submit: 'signUpSubmit',
-    fields: [
-      EMAIL,
-      { name: 'password', label: 'passwordLabel', kind: 'new-password', max: LIMITS.password, hint: 'passwordHint' },
-    ],
+    fields: [EMAIL, newPassword('passwordLabel')],
     links: [{ href: '/signin', label: 'haveAccount' }],
   },
   signin: {
@@ -66,7 +71,7 @@ export const FORMS: Record<AccountRouteName, FormSpec> = {
     submit: 'resetSubmit',
     fields: [
       { name: 'token', label: 'resetTitle', kind: 'hidden', max: LIMITS.token },
-      { name: 'password', label: 'newPasswordLabel', kind: 'new-password', max: LIMITS.password, hint: 'passwordHint' },
+      newPassword('newPasswordLabel'),
     ],
     links: [{ href: '/forgot-password', label: 'forgotLink' }],
   },
