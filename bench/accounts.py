@@ -121,10 +121,11 @@ def main() -> None:
                 started = time.monotonic()
                 assert call(server.url, "POST", "/api/sessions", {"email": email, "password": PASSWORD})[0] == 201
                 sign_ins.append(time.monotonic() - started)
-            print(f"sign-in, one at a time        {percentiles(sign_ins)}")
+            print(f"{'sign-in, one at a time':34} {percentiles(sign_ins)}")
             for operation, mean in hashing_seconds(server).items():
-                print(f"Argon2id {operation:6} (API's own)  mean {mean * 1000:7.1f} ms")
-            print(f"GET /api/posts, idle          {percentiles(reads_for(server, seconds))}")
+                label = f"Argon2id {operation} (the API's own)"
+                print(f"{label:34} mean {mean * 1000:7.1f} ms")
+            print(f"{'GET /api/posts, idle':34} {percentiles(reads_for(server, seconds))}")
 
             stop, statuses = threading.Event(), []
 
@@ -140,7 +141,8 @@ def main() -> None:
                 during = reads_for(server, seconds)
                 stop.set()
             busy = statuses.count(503) / max(1, len(statuses))
-            print(f"GET /api/posts, {FLOOD_CLIENTS} sign-in clients {percentiles(during)}")
+            label = f"GET /api/posts, {FLOOD_CLIENTS} signing in"
+            print(f"{label:34} {percentiles(during)}")
             print(f"  sign-ins during the flood: {len(statuses)}, {statuses.count(201)} signed in, "
                   f"{busy:.0%} answered 503 busy")
         finally:
