@@ -439,9 +439,11 @@ def test_rollback_skips_the_release_command_and_keeps_the_rolling_strategy(proje
 PREVIEW_ORG = "acme-previews"
 PREVIEW_CLUSTER = "preview-cluster-id"
 STAGING = "https://staging-api.example.com"
-PREVIEW_VARS = {"FLY_PREVIEW_ORG": PREVIEW_ORG, "PREVIEW_PG_CLUSTER": PREVIEW_CLUSTER, "PREVIEW_BACKEND_URL": STAGING}
+PREVIEW_VARS = {"FLY_PREVIEW_ORG": PREVIEW_ORG, "PREVIEW_PG_CLUSTER": PREVIEW_CLUSTER, "PREVIEW_BACKEND_URL": STAGING,
+                "PREVIEW_MAIL_FROM": "Previews <previews@example.com>"}
 PREVIEW_SECRETS = {"FLY_API_TOKEN_PREVIEW": "preview-org-token",
-                   "PREVIEW_REDIS_URL": "redis://default:redis-pw@fly-previews-redis.upstash.io:6379"}
+                   "PREVIEW_REDIS_URL": "redis://default:redis-pw@fly-previews-redis.upstash.io:6379",
+                   "PREVIEW_SMTP_URL": "smtp://previews:inbox-pw@sandbox.mail.example.com:2525"}
 PRODUCTION_SECRETS = {"FLY_API_TOKEN_WEB", "FLY_API_TOKEN_API"}
 DNS_LABEL = re.compile(r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 
@@ -512,7 +514,8 @@ def test_previews_hold_only_the_preview_organizations_token_and_narrow_permissio
     assert "pull_request_target" not in text.replace("never `pull_request_target`", "")
     assert "secrets." not in json.dumps({k: v for k, v in preview.items() if k != "jobs"})
     redis = {"PREVIEW_REDIS_URL"} if project.answers["use_redis"] == "yes" else set()
-    expected = {"deploy": {"FLY_API_TOKEN_PREVIEW"} | redis, "destroy": {"FLY_API_TOKEN_PREVIEW"},
+    smtp = {"PREVIEW_SMTP_URL"} if project.answers["auth"] == "password" else set()
+    expected = {"deploy": {"FLY_API_TOKEN_PREVIEW"} | redis | smtp, "destroy": {"FLY_API_TOKEN_PREVIEW"},
                 "sweep": {"FLY_API_TOKEN_PREVIEW"}, "fork": set()}
     assert {name: secrets_of(job) for name, job in preview["jobs"].items()} == expected
     assert not PRODUCTION_SECRETS & set(re.findall(r"\b[A-Z][A-Z0-9_]+\b", text)), "a production token"
@@ -593,6 +596,7 @@ def run_preview_job(project: Project, job: str, context: dict, fakes: Path, tmp_
 def test_preview_deploy_creates_once_scales_to_zero_and_gets_only_preview_values(checkout, fakes, tmp_path):
     project = checkout
     postgres, redis = project.answers["database"] == "postgres", project.answers["use_redis"] == "yes"
+    auth = project.answers["auth"] == "password"
     names = expected_previews(project, 12)
     committed = {path: path.read_text() for path in project.root.rglob("fly.toml")}
     set_fly_state(fakes, apps=[(project.root.name, "production-org")])  # production, elsewhere: untouched
@@ -615,22 +619,31 @@ def test_preview_deploy_creates_once_scales_to_zero_and_gets_only_preview_values
     backend = [flag for flag in web_deploy["flags"] if flag.startswith("COMPOSABLE_RUST_BACKEND_URL=")]
     own_api = f"http://{names.get('api')}.flycast"
     assert backend == [f"COMPOSABLE_RUST_BACKEND_URL={own_api if project.rust else STAGING}"]
+    public = f"PUBLIC_URL=https://{names['web']}.fly.dev"
+    for name in names.values():
+        flags = state["apps"][name]["deploys"][0]["flags"]
+        assert [f for f in flags if f.startswith("PUBLIC_URL=")] == ([public] if auth else []), name
     if project.rust:
         assert web_deploy["cwd"] == str(project.root) and state["apps"][names["api"]]["deploys"][0]["cwd"].endswith("apps/api")
         api_secrets = state["apps"][names["api"]]["secrets"]
         assert re.fullmatch(r"[0-9a-f]{64}", api_secrets["API_WRITE_TOKEN"])
         assert f"::add-mask::{api_secrets['API_WRITE_TOKEN']}" in result.stdout
         database = names["api"].replace("-", "_")
-        assert set(api_secrets) == {"API_WRITE_TOKEN"} | ({"DATABASE_URL"} if postgres else set())
+        mail = {"SMTP_URL": PREVIEW_SECRETS["PREVIEW_SMTP_URL"], "MAIL_FROM": PREVIEW_VARS["PREVIEW_MAIL_FROM"]}
+        assert set(api_secrets) == {"API_WRITE_TOKEN"} | ({"DATABASE_URL"} if postgres else set()) | (set(mail) if auth else set())
+        assert {k: api_secrets[k] for k in mail if k in api_secrets} == (mail if auth else {})
+        assert "inbox-pw" not in result.stdout + result.stderr, "the SMTP password reached the log"
         if postgres:
             assert state["databases"][PREVIEW_CLUSTER] == [database]
             assert api_secrets["DATABASE_URL"].endswith(f"/{database}")
             assert "s3cret-attach-password" not in result.stdout + result.stderr, "attach's URL reached the log"
     web_secrets = state["apps"][names["web"]]["secrets"]
+    # The web app holds the API's service token, the same value: it presents it on every call.
+    token = {"API_WRITE_TOKEN": state["apps"][names["api"]]["secrets"]["API_WRITE_TOKEN"]} if project.rust else {}
     if redis:
-        assert web_secrets == {"REDIS_URL": f"{PREVIEW_SECRETS['PREVIEW_REDIS_URL']}?keyPrefix={names['web']}:"}
+        assert web_secrets == {"REDIS_URL": f"{PREVIEW_SECRETS['PREVIEW_REDIS_URL']}?keyPrefix={names['web']}:"} | token
     else:
-        assert web_secrets == {}
+        assert web_secrets == token
 
     # The next push: the same apps, database and token; only a new deploy.
     creations = re.compile(r"flyctl (apps create|mpg databases create|mpg attach) ")
@@ -650,6 +663,18 @@ def test_preview_deploy_creates_once_scales_to_zero_and_gets_only_preview_values
     for name in names.values():
         assert len(after["apps"][name]["deploys"]) == 2
         assert after["apps"][name]["secrets"] == before["apps"][name]["secrets"], "a preview's secret changed"
+
+
+def test_a_preview_with_accounts_needs_its_own_mail_server(checkout, fakes, tmp_path):
+    project = checkout
+    if project.answers["auth"] != "password":
+        pytest.skip("no accounts: previews send no mail")
+    for missing in ("PREVIEW_SMTP_URL", "PREVIEW_MAIL_FROM"):
+        context = pull_request("opened") | {"vars": {k: v for k, v in PREVIEW_VARS.items() if k != missing},
+                                            "secrets": {k: v for k, v in PREVIEW_SECRETS.items() if k != missing}}
+        result, _ = run_preview_job(project, "deploy", context, fakes, tmp_path)
+        assert result.returncode != 0 and f"{missing} is not set" in result.stderr, result.stderr
+    assert not [line for line in calls(fakes, "flyctl deploy")], "nothing deployed without a mail server"
 
 
 def test_preview_close_destroys_the_pull_requests_apps_and_drops_its_database(checkout, fakes, tmp_path):

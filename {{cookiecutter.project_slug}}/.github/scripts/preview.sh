@@ -2,6 +2,7 @@
 {%- set rust = cookiecutter.backend == "rust" -%}
 {%- set postgres = cookiecutter.database == "postgres" -%}
 {%- set redis = cookiecutter.use_redis == "yes" -%}
+{%- set auth = cookiecutter.auth == "password" -%}
 #!/usr/bin/env bash
 # Preview apps of pull requests (.github/workflows/preview.yml), in the Fly organization
 # $FLY_PREVIEW_ORG, which holds previews only: its token cannot reach production.
@@ -112,13 +113,24 @@ deploy() {
     flyctl mpg attach "$PREVIEW_PG_CLUSTER" --app "$api" --database "$database" >/dev/null
   fi
 {%- endif %}
-  if ! has_secret "$api" API_WRITE_TOKEN; then
+  # One service token for the pair: the web app presents it with every call (and the visitor's
+  # address with it). A secret cannot be read back, so a new one whenever either app lacks it.
+  if ! has_secret "$api" API_WRITE_TOKEN || ! has_secret "$web" API_WRITE_TOKEN; then
     local token
     token=$(openssl rand -hex 32)
     echo "::add-mask::$token"
     echo "API_WRITE_TOKEN=$token" | flyctl secrets import --app "$api" --stage
+    echo "API_WRITE_TOKEN=$token" | flyctl secrets import --app "$web" --stage
   fi
-  (cd apps/api && flyctl deploy --config "$(preview_config .)" --app "$api" --remote-only --ha=false --flycast)
+{%- if auth %}
+  # Account mails of previews go to the preview environment's own SMTP server (a test inbox),
+  # their links to the preview web app.
+  [ -n "${PREVIEW_SMTP_URL:-}" ] || fail "PREVIEW_SMTP_URL is not set: the SMTP server for the previews' account mails (docs/DEPLOYMENT-GUIDE.md)"
+  [ -n "${PREVIEW_MAIL_FROM:-}" ] || fail "PREVIEW_MAIL_FROM is not set: the sender of the previews' account mails (docs/DEPLOYMENT-GUIDE.md)"
+  printf 'SMTP_URL=%s\nMAIL_FROM=%s\n' "$PREVIEW_SMTP_URL" "$PREVIEW_MAIL_FROM" | flyctl secrets import --app "$api" --stage
+{%- endif %}
+  (cd apps/api && flyctl deploy --config "$(preview_config .)" --app "$api" --remote-only --ha=false --flycast{% if auth %} \
+    --env "PUBLIC_URL=https://$web.fly.dev"{% endif %})
 {%- endif %}
 {%- if redis %}
   [ -n "${PREVIEW_REDIS_URL:-}" ] || fail "PREVIEW_REDIS_URL is not set: the preview organization's Redis (docs/DEPLOYMENT-GUIDE.md)"
@@ -134,7 +146,7 @@ deploy() {
 {%- endif %}
   flyctl deploy --config "$(preview_config {{ "apps/web" if monorepo else "." }})" --app "$web" --remote-only --ha=false \
 {%- if rust %}
-    --env "COMPOSABLE_RUST_BACKEND_URL=http://$api.flycast"
+    --env "COMPOSABLE_RUST_BACKEND_URL=http://$api.flycast"{% if auth %} --env "PUBLIC_URL=https://$web.fly.dev"{% endif %}
 {%- else %}
     --env "COMPOSABLE_RUST_BACKEND_URL=${PREVIEW_BACKEND_URL:-}"
 {%- endif %}
