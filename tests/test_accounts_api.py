@@ -128,8 +128,13 @@ def test_sign_up_answers_the_same_for_a_new_and_a_taken_address_and_mails_each_t
     (welcome,) = mails(sink, address, 1)
     assert welcome["Subject"] == "Verify your e-mail address"
     verify = token_in(welcome, "verify-email")
+    unverified = user_row(postgres_server, address)
+    assert unverified and unverified[0][1].startswith("$argon2id$v=19$m=19456,t=2,p=1$") and unverified[0][2] == "f"
+
+    status, _, signed_in = call(api, "POST", "/api/accounts/verification", {"token": verify})
+    assert status == 201 and signed_in["user"]["email"] == address.lower()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", signed_in["session"]["expires_at"])
     before = user_row(postgres_server, address)
-    assert before and before[0][1].startswith("$argon2id$v=19$m=19456,t=2,p=1$") and before[0][2] == "f"
 
     taken = call(api, "POST", "/api/accounts", {"email": f"  {address.upper()} ", "password": "another passphrase here"})
     assert (taken[0], taken[2]) == (new[0], new[2]) == (202, {})
@@ -139,10 +144,6 @@ def test_sign_up_answers_the_same_for_a_new_and_a_taken_address_and_mails_each_t
     assert f"{PUBLIC_URL}/signin" in body and f"{PUBLIC_URL}/forgot-password" in body
     assert not TOKEN_IN_LINK.search(body)
     assert user_row(postgres_server, address) == before, "a second sign-up touched the account"
-
-    status, _, signed_in = call(api, "POST", "/api/accounts/verification", {"token": verify})
-    assert status == 201 and signed_in["user"]["email"] == address.lower()
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", signed_in["session"]["expires_at"])
     sessions = db(postgres_server, f"SELECT count(*) FROM sessions WHERE user_id = {signed_in['user']['id']}")
     again = call(api, "POST", "/api/accounts/verification", {"token": verify})
     assert (again[0], again[2]["error"]) == (400, "invalid_token")
@@ -154,12 +155,38 @@ def test_an_unverified_account_cannot_sign_in_and_a_resend_answers_the_same_for_
     call(api, "POST", "/api/accounts", {"email": address, "password": PASSWORD})
     mails(sink, address, 1)
     refused = call(api, "POST", "/api/sessions", {"email": address, "password": PASSWORD})
-    assert (refused[0], refused[2]["error"]) == (403, "unverified")
+    unknown = call(api, "POST", "/api/sessions", {"email": nobody, "password": PASSWORD})
+    # Signing up and then in with the same password must not tell a new address from a taken one.
+    assert (refused[0], refused[2]) == (unknown[0], unknown[2]) and refused[0] == 401
     for who in (address, nobody):
         assert call(api, "POST", "/api/accounts/verification/resend", {"email": who})[:3:2] == (202, {})
-    token_in(mails(sink, address, 2)[-1], "verify-email")
+    # The new link is one to choose the password: the one set at sign-up may not be the owner's.
+    token_in(mails(sink, address, 2)[-1], "reset-password")
     time.sleep(1.5)
     assert sink[1].to(nobody) == [], "a resend mailed an address without an account"
+
+
+def test_whoever_signs_up_an_address_first_keeps_no_way_into_it(api, sink):
+    """An attacker signs up the owner's address first; the owner then signs up, or asks for a new
+    link: either way the attacker's password opens nothing once the owner has verified."""
+    for owner_asks_again in ("sign-up", "resend"):
+        address = unique(f"prehijack-{owner_asks_again}")
+        attacker, owner = "the attacker's passphrase", "the owner's own passphrase"
+        assert call(api, "POST", "/api/accounts", {"email": address, "password": attacker})[0] == 202
+        early_link = token_in(mails(sink, address, 1)[-1], "verify-email")
+        if owner_asks_again == "sign-up":
+            assert call(api, "POST", "/api/accounts", {"email": address, "password": owner})[0] == 202
+            link = token_in(mails(sink, address, 2)[-1], "verify-email")
+            assert call(api, "POST", "/api/accounts/verification", {"token": early_link})[0] == 400, \
+                "the first sign-up's link still verifies"
+            assert call(api, "POST", "/api/accounts/verification", {"token": link})[0] == 201
+        else:
+            assert call(api, "POST", "/api/accounts/verification/resend", {"email": address})[0] == 202
+            link = token_in(mails(sink, address, 2)[-1], "reset-password")
+            confirm = {"token": link, "password": owner}
+            assert call(api, "POST", "/api/accounts/password-reset/confirm", confirm)[0] == 204
+        assert call(api, "POST", "/api/sessions", {"email": address, "password": attacker})[0] == 401
+        assert call(api, "POST", "/api/sessions", {"email": address, "password": owner})[0] == 201
 
 
 def test_unknown_address_and_wrong_password_answer_alike_and_cost_one_verification_each(api, sink):
@@ -244,6 +271,21 @@ def test_fifteen_guesses_from_fifteen_visitors_are_throttled_per_address(api, si
     assert db(postgres_server, "SELECT count(*) FROM sessions") == sessions
 
 
+def test_guesses_sent_at_once_pass_the_throttle_one_at_a_time(api, sink):
+    """Past the free failures, ten wrong guesses sent together: one is checked, nine wait (429)."""
+    address = unique("race")
+    signed_up_and_verified(api, sink, address)
+    for n in range(5):
+        assert call(api, "POST", "/api/sessions", {"email": address, "password": f"free guess {n}"})[0] == 401
+    counted = verifications(api)
+    with ThreadPoolExecutor(10) as pool:
+        replies = list(pool.map(lambda n: call(api, "POST", "/api/sessions", {"email": address, "password": f"guess {n}"},
+                                               visitor=f"198.51.100.{n + 10}"), range(10)))
+    statuses = sorted(status for status, _, _ in replies)
+    assert statuses == [401] + [429] * 9, statuses
+    assert verifications(api) == counted + 1, "more than one guess reached Argon2"
+
+
 def test_forty_concurrent_sign_ins_leave_reads_answering(api, sink):
     address = unique("flood")
     signed_up_and_verified(api, sink, address)
@@ -258,14 +300,18 @@ def test_forty_concurrent_sign_ins_leave_reads_answering(api, sink):
     reader = threading.Thread(target=read)
     reader.start()
     try:
+        # One account and 39 unknown addresses: every sign-in costs one Argon2 verification, and
+        # no address is throttled (one attempt each).
+        addresses = [address] + [unique(f"flood-{n}") for n in range(39)]
         with ThreadPoolExecutor(40) as pool:
-            replies = list(pool.map(lambda n: call(api, "POST", "/api/sessions", {"email": address, "password": PASSWORD},
+            replies = list(pool.map(lambda n: call(api, "POST", "/api/sessions",
+                                                   {"email": addresses[n], "password": PASSWORD},
                                                    visitor=f"192.0.2.{n + 1}"), range(40)))
     finally:
         stop.set()
         reader.join()
     statuses = [status for status, _, _ in replies]
-    assert set(statuses) <= {201, 503} and 201 in statuses, statuses
+    assert statuses[0] in {201, 503} and set(statuses[1:]) <= {401, 503}, statuses
     assert all(headers.get("retry-after") for status, headers, _ in replies if status == 503)
     assert reads and all(status == 200 for status, _ in reads), reads
     assert max(seconds for _, seconds in reads) < 2, sorted(seconds for _, seconds in reads)[-5:]

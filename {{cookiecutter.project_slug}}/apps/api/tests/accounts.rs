@@ -123,10 +123,15 @@ async fn sign_up_answers_the_same_for_a_new_and_a_taken_address() {
     assert_eq!(stored.0, 1);
     assert!(stored.1.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
 
-    // Right password, address not verified yet.
+    // Right password, address not verified yet: the answer of a wrong password, which tells
+    // nothing of whether the address has an account.
     let unverified = sign_in(&app, &email, PASSWORD).await;
-    assert_eq!(unverified.status, StatusCode::FORBIDDEN);
-    assert_eq!(unverified.json["error"], "unverified");
+    let wrong = sign_in(&app, &address("nobody"), PASSWORD).await;
+    assert_eq!(unverified.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        (unverified.status, &unverified.json),
+        (wrong.status, &wrong.json)
+    );
 
     let bad = call(
         &app,

@@ -47,8 +47,6 @@ pub enum AccountError {
     InvalidToken,
     #[error("wrong e-mail or password")]
     InvalidCredentials,
-    #[error("address not verified")]
-    Unverified,
     #[error("too many sign-in attempts for this address")]
     Throttled { retry_after_secs: u64 },
     #[error("no session")]
@@ -131,11 +129,16 @@ impl Accounts {
     }
 
     /// The same answer for a new and a taken address; only the mail differs. The password is
-    /// hashed either way, so both take the same time.
+    /// hashed either way, so both take the same time. An address not verified yet takes the
+    /// newest sign-up's password and its earlier links stop working: whoever signed it up first
+    /// (perhaps not its owner) cannot keep a password in an account the owner then verifies.
     pub async fn sign_up(&self, email: &str, password: String) -> Result<()> {
         let email = policy::check_new_account(email, &password).map_err(AccountError::Invalid)?;
         let hash = self.hasher.hash(password).await?;
-        match store::create_user(&self.primary, &email, &hash).await? {
+        if let Some(user) = store::create_user(&self.primary, &email, &hash).await? {
+            return self.send_link(user, email, Purpose::Verify).await;
+        }
+        match store::replace_unverified_password(&self.primary, &email, &hash).await? {
             Some(user) => self.send_link(user, email, Purpose::Verify).await,
             None => {
                 self.mailer.send(email, Mail::AlreadyRegistered);
@@ -144,12 +147,14 @@ impl Accounts {
         }
     }
 
+    /// A new link for an address not verified yet is a link to choose the password (a reset,
+    /// which verifies the address): the password set at sign-up may not be the owner's.
     pub async fn resend_verification(&self, email: &str) -> Result<()> {
         let Some(email) = policy::normalize_email(email) else {
             return Ok(());
         };
         match store::find_user(&self.primary, &email).await? {
-            Some(user) if !user.verified => self.send_link(user.id, email, Purpose::Verify).await,
+            Some(user) if !user.verified => self.send_link(user.id, email, Purpose::Reset).await,
             _ => Ok(()),
         }
     }
@@ -167,26 +172,27 @@ impl Accounts {
     /// Throttled per address first (no hashing for a refused attempt), then one Argon2
     /// verification whether or not the address has an account.
     pub async fn sign_in(&self, email: &str, password: String) -> Result<SignedIn> {
-        let email = policy::normalize_email(email).unwrap_or_else(|| email.trim().to_lowercase());
-        let retry_after_secs = store::throttle_wait(&self.primary, &email).await?;
-        if retry_after_secs > 0 {
+        // No account has an address that is not one; and an unbounded throttle key would fail
+        // to index. The same answer as any other refused sign-in.
+        let Some(email) = policy::normalize_email(email) else {
+            return Err(AccountError::InvalidCredentials);
+        };
+        let (free, max) = (FREE_FAILURES, MAX_THROTTLE_WAIT);
+        if !store::claim_attempt(&self.primary, &email, free, max).await? {
+            let retry_after_secs = store::throttle_wait(&self.primary, &email).await?.max(1);
             return Err(AccountError::Throttled { retry_after_secs });
         }
         let user = store::find_user(&self.primary, &email).await?;
         let stored = user.as_ref().map(|user| user.password_hash.clone());
         let password_ok = password.chars().count() <= policy::PASSWORD_MAX_CHARS
             && self.hasher.verify(password, stored).await?;
+        // Not verified yet counts as a failure, with the same answer: it must not tell that the
+        // address has an account.
         let user = match user {
-            Some(user) if password_ok => user,
-            _ => {
-                let (free, max) = (FREE_FAILURES, MAX_THROTTLE_WAIT);
-                store::record_failure(&self.primary, &email, free, max).await?;
-                return Err(AccountError::InvalidCredentials);
-            }
+            Some(user) if password_ok && user.verified => user,
+            // Already counted by the claim.
+            _ => return Err(AccountError::InvalidCredentials),
         };
-        if !user.verified {
-            return Err(AccountError::Unverified);
-        }
         store::clear_failures(&self.primary, &email).await?;
         let session = new_token()?;
         let max_age = self.config.session_max_age;

@@ -67,6 +67,37 @@ pub async fn create_user(
     .map_err(failure)
 }
 
+/// Sets the password of an address that is not verified yet and retires its verification
+/// links; `None` when the address is verified (or has no account).
+pub async fn replace_unverified_password(
+    pool: &PgPool,
+    email: &str,
+    password_hash: &str,
+) -> Result<Option<UserId>> {
+    let mut transaction = pool.begin().await.map_err(failure)?;
+    let user: Option<UserId> = sqlx::query_scalar(
+        "UPDATE users SET password_hash = $2 \
+         WHERE lower(email) = lower($1) AND verified_at IS NULL RETURNING id",
+    )
+    .bind(email)
+    .bind(password_hash)
+    .fetch_optional(&mut *transaction)
+    .await
+    .map_err(failure)?;
+    if let Some(user) = user {
+        sqlx::query(
+            "UPDATE account_tokens SET used_at = now() \
+             WHERE user_id = $1 AND purpose = 'verify' AND used_at IS NULL",
+        )
+        .bind(user)
+        .execute(&mut *transaction)
+        .await
+        .map_err(failure)?;
+    }
+    transaction.commit().await.map_err(failure)?;
+    Ok(user)
+}
+
 pub async fn find_user(pool: &PgPool, email: &str) -> Result<Option<UserRow>> {
     sqlx::query_as(
         "SELECT id, password_hash, verified_at IS NOT NULL AS verified FROM users \
@@ -167,6 +198,7 @@ pub async fn create_session(
 }
 
 /// Verifies the address the token was sent to and opens a session, or `None` for a bad token.
+/// The user's other verification links stop working: one verification, one session.
 pub async fn verify_and_sign_in(
     pool: &PgPool,
     token: &TokenHash,
@@ -177,18 +209,25 @@ pub async fn verify_and_sign_in(
     let Some(user) = consume_token(&mut tx, Purpose::Verify, token).await? else {
         return Ok(None);
     };
-    sqlx::query("UPDATE users SET verified_at = coalesce(verified_at, now()) WHERE id = $1")
-        .bind(user)
-        .execute(&mut *tx)
-        .await
-        .map_err(failure)?;
+    for statement in [
+        "UPDATE users SET verified_at = coalesce(verified_at, now()) WHERE id = $1",
+        "UPDATE account_tokens SET used_at = now() \
+         WHERE user_id = $1 AND purpose = 'verify' AND used_at IS NULL",
+    ] {
+        sqlx::query(statement)
+            .bind(user)
+            .execute(&mut *tx)
+            .await
+            .map_err(failure)?;
+    }
     let (expires_at, email) = insert_session(&mut tx, user, session, max_age).await?;
     tx.commit().await.map_err(failure)?;
     Ok(Some((user, email, expires_at)))
 }
 
 /// Sets the password, verifies the address (the mail reached it), uses up every reset token of
-/// the user and ends all their sessions. `false` for a bad token.
+/// the user, ends all their sessions and lifts the sign-in throttle of the address (the owner
+/// signs in with the new password at once). `false` for a bad token.
 pub async fn reset_password(pool: &PgPool, token: &TokenHash, password_hash: &str) -> Result<bool> {
     let mut tx = pool.begin().await.map_err(failure)?;
     let Some(user) = consume_token(&mut tx, Purpose::Reset, token).await? else {
@@ -203,6 +242,7 @@ pub async fn reset_password(pool: &PgPool, token: &TokenHash, password_hash: &st
     for statement in [
         "UPDATE account_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
         "DELETE FROM sessions WHERE user_id = $1",
+        "DELETE FROM sign_in_throttle WHERE email = (SELECT lower(email) FROM users WHERE id = $1)",
     ] {
         sqlx::query(statement)
             .bind(user)
@@ -266,32 +306,41 @@ pub async fn throttle_wait(pool: &PgPool, email: &str) -> Result<u64> {
     Ok(wait.map_or(0, |seconds| seconds.max(0.0) as u64))
 }
 
-/// Counts a failed sign-in (the count starts again an hour after the last failure) and sets
-/// the wait before the next attempt: none for the first `free`, then doubling up to `max`.
-pub async fn record_failure(pool: &PgPool, email: &str, free: i32, max: Duration) -> Result<()> {
-    sqlx::query(
+/// Claims one sign-in attempt for the address before any hashing; it counts as a failure until
+/// a success clears it (`clear_failures`), so guesses sent at once cannot all pass one check: the
+/// row stays locked from the claim to the commit. The count starts again an hour after the last
+/// attempt; past the first `free`, each attempt must wait twice as long as the one before, up to
+/// `max`. `false` when the address must wait.
+pub async fn claim_attempt(pool: &PgPool, email: &str, free: i32, max: Duration) -> Result<bool> {
+    let mut tx = pool.begin().await.map_err(failure)?;
+    let claimed: Option<i32> = sqlx::query_scalar(
         "INSERT INTO sign_in_throttle AS t (email, failures) VALUES ($1, 1) \
          ON CONFLICT (email) DO UPDATE SET \
            failures = CASE WHEN t.last_failure_at < now() - interval '1 hour' THEN 1 \
                       ELSE t.failures + 1 END, \
-           last_failure_at = now()",
+           last_failure_at = now() \
+         WHERE t.blocked_until <= now() \
+         RETURNING failures",
     )
     .bind(email)
-    .execute(pool)
+    .fetch_optional(&mut *tx)
     .await
     .map_err(failure)?;
-    sqlx::query(
-        "UPDATE sign_in_throttle SET blocked_until = now() + make_interval(secs => \
-           CASE WHEN failures > $2 THEN least($3, power(2, least(failures - $2, 30))) ELSE 0 END) \
-         WHERE email = $1",
-    )
-    .bind(email)
-    .bind(free)
-    .bind(secs(max))
-    .execute(pool)
-    .await
-    .map(drop)
-    .map_err(failure)
+    if claimed.is_some() {
+        sqlx::query(
+            "UPDATE sign_in_throttle SET blocked_until = now() + make_interval(secs => \
+               CASE WHEN failures > $2 THEN least($3, power(2, least(failures - $2, 30))) ELSE 0 END) \
+             WHERE email = $1",
+        )
+        .bind(email)
+        .bind(free)
+        .bind(secs(max))
+        .execute(&mut *tx)
+        .await
+        .map_err(failure)?;
+    }
+    tx.commit().await.map_err(failure)?;
+    Ok(claimed.is_some())
 }
 
 pub async fn clear_failures(pool: &PgPool, email: &str) -> Result<()> {

@@ -35,7 +35,6 @@ impl From<AccountError> for ApiError {
             AccountError::Invalid(fields) => Self::InvalidFields(fields),
             AccountError::InvalidToken => Self::InvalidToken,
             AccountError::InvalidCredentials => Self::InvalidCredentials,
-            AccountError::Unverified => Self::Unverified,
             AccountError::NoSession => Self::NoSession,
             AccountError::Throttled { retry_after_secs } => {
                 Self::TooManyRequests { retry_after_secs }

@@ -49,12 +49,10 @@ pub enum ApiError {
     /// Accounts: a verification or reset token that is unknown, used or expired.
     #[error("this link is invalid, used or expired")]
     InvalidToken,
-    /// Accounts: the same answer for an unknown address and a wrong password.
-    #[error("wrong e-mail or password")]
+    /// Accounts: the same answer for an unknown address, a wrong password and an address not
+    /// verified yet (a different answer for the last would tell whether an address has an account).
+    #[error("wrong e-mail or password, or the address is not verified yet")]
     InvalidCredentials,
-    /// Accounts: the password is right but the address is not verified yet.
-    #[error("verify your e-mail address first: the link is in your inbox, or ask for a new one")]
-    Unverified,
     /// Accounts: no valid `X-Session-Token` (missing, unknown, signed out or expired).
     #[error("sign in first")]
     NoSession,
@@ -101,7 +99,6 @@ impl ApiError {
             Self::InvalidFields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::InvalidToken => StatusCode::BAD_REQUEST,
             Self::InvalidCredentials | Self::NoSession => StatusCode::UNAUTHORIZED,
-            Self::Unverified => StatusCode::FORBIDDEN,
             Self::HashingSaturated => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -111,7 +108,6 @@ impl ApiError {
         match self {
             Self::InvalidToken => Some("invalid_token"),
             Self::InvalidCredentials => Some("invalid_credentials"),
-            Self::Unverified => Some("unverified"),
             Self::NoSession => Some("no_session"),
             Self::HashingSaturated => Some("busy"),
             _ => None,

@@ -46,7 +46,8 @@ export const messages = {
   noAccount: 'No account yet? Sign up',
   forgotLink: 'Forgot your password?',
   noticeCheckInbox: 'Check your inbox: we sent a link to confirm your address.',
-  noticeVerificationSent: 'If this address waits for confirmation, a new link is on its way.',
+  noticeVerificationSent:
+    'If this address waits for confirmation, a link to confirm it and choose your password is on its way.',
   noticeResetSent: 'If this address has an account, a link to choose a new password is on its way.',
   noticePasswordReset: 'Your password is changed and every session is signed out. Sign in with the new one.',
   noticeSignedOut: 'You are signed out.',
@@ -55,8 +56,8 @@ export const messages = {
   errorPasswordLength: 'Use 15 to 1024 characters.',
   errorRequired: 'This field is required.',
   errorTooLong: 'This is too long.',
-  errorCredentials: 'This e-mail and password do not match an account.',
-  errorUnverified: 'Confirm your address first: use the link we sent, or ask for a new one below.',
+  errorCredentials:
+    'This e-mail and password do not match a verified account. Just signed up? Use the link we sent, or ask for a new one below.',
   errorToken: 'This link is invalid, used or expired. Ask for a new one.',
   errorTooMany: 'Too many attempts. Wait a moment, then try again.',
   errorUnavailable: 'This cannot be done right now. Please try again in a moment.',

@@ -48,7 +48,8 @@ export const fr: Messages = {
   noAccount: 'Pas encore de compte ? Créez-en un',
   forgotLink: 'Mot de passe oublié ?',
   noticeCheckInbox: 'Consultez votre boîte : nous avons envoyé un lien pour confirmer votre adresse.',
-  noticeVerificationSent: 'Si cette adresse attend sa confirmation, un nouveau lien est en route.',
+  noticeVerificationSent:
+    'Si cette adresse attend sa confirmation, un lien pour la confirmer et choisir votre mot de passe est en route.',
   noticeResetSent: 'Si cette adresse a un compte, un lien pour choisir un nouveau mot de passe est en route.',
   noticePasswordReset:
     'Votre mot de passe est changé et toutes les sessions sont fermées. Connectez-vous avec le nouveau.',
@@ -58,8 +59,8 @@ export const fr: Messages = {
   errorPasswordLength: 'Utilisez de 15 à 1024 caractères.',
   errorRequired: 'Ce champ est obligatoire.',
   errorTooLong: 'C’est trop long.',
-  errorCredentials: 'Cette adresse et ce mot de passe ne correspondent à aucun compte.',
-  errorUnverified: 'Confirmez d’abord votre adresse : utilisez le lien envoyé, ou demandez-en un nouveau ci-dessous.',
+  errorCredentials:
+    'Cette adresse et ce mot de passe ne correspondent à aucun compte vérifié. Inscription récente ? Utilisez le lien envoyé, ou demandez-en un nouveau ci-dessous.',
   errorToken: 'Ce lien est invalide, déjà utilisé ou expiré. Demandez-en un nouveau.',
   errorTooMany: 'Trop de tentatives. Patientez un instant, puis réessayez.',
   errorUnavailable: 'Impossible pour le moment. Réessayez dans un instant.',

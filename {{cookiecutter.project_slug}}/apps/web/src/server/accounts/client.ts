@@ -121,7 +121,7 @@ export function createAccountsClient({ baseUrl, token, timeoutMs }: AccountsClie
         visitor,
         body: { email, password },
         read: parseSessionGrant,
-        expected: [401, 403],
+        expected: [401],
       }),
     async currentUser(visitor, session) {
       const answer = await call('GET', '/api/sessions/current', {

@@ -170,9 +170,8 @@ export default async function accountRoutes(app: FastifyInstance, { accounts, sh
 
   handle('signin', async ({ email = '', password = '' }, request, reply) => {
     const outcome = await accounts.signIn(request.clientIp, email, password);
-    if (!outcome.ok) {
-      return refusedForm('signin', outcome, outcome.status === 403 ? 'errorUnverified' : 'errorCredentials');
-    }
+    // One answer for a wrong password, an unknown address and one not verified yet (the API's).
+    if (!outcome.ok) return refusedForm('signin', outcome, 'errorCredentials');
     setSessionCookie(reply, outcome.value);
     return { location: '/' };
   });
